@@ -1,0 +1,146 @@
+/*
+ * netio.c - line I/O over plain or TLS sockets (see netio.h).
+ *
+ * Timeouts use SO_RCVTIMEO/SO_SNDTIMEO on the socket rather than poll():
+ * they then apply the same way to read() and to the reads OpenSSL makes
+ * inside a handshake or a record, so a client that stops half-way through a
+ * TLS record is timed out like one that stops between commands.
+ */
+#include "netio.h"
+
+#include "linebuf.h"
+#include "tls.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct netio {
+	int fd;
+	struct tls_conn *tls; /* NULL while the connection is plain */
+	struct linebuf in;
+	unsigned timeout_s;
+};
+
+struct netio *netio_new(int fd, size_t max_line, unsigned timeout_s)
+{
+	struct netio *io = calloc(1, sizeof(*io));
+	if (io == NULL)
+		return NULL;
+	if (linebuf_init(&io->in, max_line) < 0) {
+		free(io);
+		return NULL;
+	}
+	io->fd = fd;
+	netio_set_timeout(io, timeout_s);
+	return io;
+}
+
+void netio_free(struct netio *io)
+{
+	if (io == NULL)
+		return;
+	tls_close(io->tls);
+	close(io->fd);
+	linebuf_free(&io->in);
+	free(io);
+}
+
+int netio_set_max_line(struct netio *io, size_t max_line)
+{
+	return linebuf_set_max(&io->in, max_line);
+}
+
+void netio_set_timeout(struct netio *io, unsigned timeout_s)
+{
+	struct timeval tv = { .tv_sec = (time_t)timeout_s, .tv_usec = 0 };
+	io->timeout_s = timeout_s;
+	/* Failing to set a timeout only makes the session wait longer. */
+	(void)setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(io->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* fill - read more bytes from the socket or TLS into the line buffer. */
+static enum netio_status fill(struct netio *io)
+{
+	size_t room;
+	char *dst = linebuf_space(&io->in, &room);
+	ssize_t n;
+	do {
+		errno = 0;
+		n = io->tls ? tls_read(io->tls, dst, room)
+			    : read(io->fd, dst, room);
+	} while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return NETIO_EOF;
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? NETIO_TIMEOUT
+								 : NETIO_ERROR;
+	linebuf_commit(&io->in, (size_t)n);
+	return NETIO_OK;
+}
+
+enum netio_status netio_read_line(struct netio *io, char **line_r,
+				  size_t *len_r, unsigned *flags_r)
+{
+	for (;;) {
+		switch (linebuf_next(&io->in, line_r, len_r, flags_r)) {
+		case LINEBUF_LINE:
+			return NETIO_OK;
+		case LINEBUF_TOO_LONG:
+			return NETIO_TOO_LONG;
+		case LINEBUF_NEED_MORE:
+			break;
+		}
+		enum netio_status st = fill(io);
+		if (st != NETIO_OK)
+			return st;
+	}
+}
+
+int netio_write(struct netio *io, const void *data, size_t len)
+{
+	if (io->tls)
+		return tls_write(io->tls, data, len);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(io->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int netio_tls_accept(struct netio *io, struct tls_server *srv,
+		     size_t *discarded_r, const char **error_r)
+{
+	if (io->tls != NULL) {
+		*error_r = "TLS is already active";
+		return -1;
+	}
+	/* CVE-2011-0411: never let pipelined plaintext reach the TLS session. */
+	*discarded_r = linebuf_discard(&io->in);
+	io->tls = tls_accept(srv, io->fd, error_r);
+	return io->tls ? 0 : -1;
+}
+
+bool netio_is_tls(const struct netio *io)
+{
+	return io->tls != NULL;
+}
+
+const char *netio_tls_version(const struct netio *io)
+{
+	return io->tls ? tls_version(io->tls) : "";
+}
+
+const char *netio_tls_cipher(const struct netio *io)
+{
+	return io->tls ? tls_cipher(io->tls) : "";
+}

@@ -1,0 +1,60 @@
+/*
+ * netio.h - a connection: buffered line input and output over a socket,
+ * plain or TLS, with an idle timeout.
+ *
+ * netio owns the socket.  The protocol cores never see it: the session glue
+ * reads one line with netio_read_line(), hands it to the core, and writes
+ * the core's reply with netio_write().  Upgrading with STARTTLS swaps the
+ * transport under the same calls.
+ *
+ * STARTTLS and pipelining (CVE-2011-0411): a client may send
+ * "STLS\r\nUSER alice\r\n" in one packet.  Everything buffered before the
+ * handshake is plaintext an attacker in the middle could have injected, so
+ * netio_tls_accept() throws it away and reports how much it dropped.
+ */
+#ifndef MAILLAB_NETIO_H
+#define MAILLAB_NETIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tls_server;
+struct netio;
+
+enum netio_status {
+	NETIO_OK,       /**< a line (or bytes) returned */
+	NETIO_TOO_LONG, /**< a line passed the maximum; it is being skipped */
+	NETIO_EOF,      /**< the peer closed the connection */
+	NETIO_TIMEOUT,  /**< nothing arrived within the idle timeout */
+	NETIO_ERROR,    /**< read or TLS error */
+};
+
+/** Wrap a connected socket; lines are at most @p max_line bytes with CRLF. */
+struct netio *netio_new(int fd, size_t max_line, unsigned timeout_s);
+/** Close TLS (close_notify) and the socket, and free. */
+void netio_free(struct netio *io);
+/** Change the longest accepted line (e.g. while a SASL exchange runs). */
+int netio_set_max_line(struct netio *io, size_t max_line);
+/** Change the idle timeout in seconds. */
+void netio_set_timeout(struct netio *io, unsigned timeout_s);
+/**
+ * Read the next line (CRLF removed, NUL-terminated, valid until the next
+ * read).  @p flags_r receives LINEBUF_* flags (LINEBUF_BARE_LF).
+ */
+enum netio_status netio_read_line(struct netio *io, char **line_r,
+				  size_t *len_r, unsigned *flags_r);
+/** Write all of @p data; 0 or -1 (the connection is then unusable). */
+int netio_write(struct netio *io, const void *data, size_t len);
+/**
+ * Run the server side of a TLS handshake (implicit TLS or after STARTTLS).
+ * Buffered plaintext is discarded first; its size goes to @p discarded_r.
+ */
+int netio_tls_accept(struct netio *io, struct tls_server *srv,
+		     size_t *discarded_r, const char **error_r);
+/** True once TLS is active. */
+bool netio_is_tls(const struct netio *io);
+/** Negotiated TLS version and cipher, or "" without TLS. */
+const char *netio_tls_version(const struct netio *io);
+const char *netio_tls_cipher(const struct netio *io);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * maildir.h - Maildir storage, with no knowledge of any protocol.
+ *
+ * A Maildir (https://cr.yp.to/proto/maildir.html) is a directory with three
+ * subdirectories:
+ *
+ *   tmp/  a message being written; never read by anyone else
+ *   new/  delivered, not yet seen by a mail reader
+ *   cur/  seen by a reader; flags live in the name after ":2,"
+ *
+ * Delivery is the atomic sequence qmail defined: create tmp/<unique> with
+ * O_EXCL, write, fsync, rename into new/, fsync new/ itself.  A crash at any
+ * point leaves either no message or a whole one; a half-written message is
+ * never in new/ or cur/.  Only after the fsync of new/ may a server answer
+ * 250 (SMTP) or OK (IMAP APPEND).
+ *
+ * File names follow the convention Dovecot and mutt also use:
+ *   <secs>.M<usecs>P<pid>Q<n>.<host>,S=<size>,W=<wire size>:2,<flags>
+ * S= is the file size; W= the size with CRLF line ends (what POP3 and IMAP
+ * report), so listing a mailbox never needs to read every message.  Mail is
+ * stored with LF line ends, as Unix mail tools expect.
+ *
+ * Flags (the info after ":2,") are single letters kept in ASCII order:
+ * D draft, F flagged, P passed (forwarded), R replied, S seen, T trashed.
+ *
+ * Folders are Maildir++: the folder "Sent" is the Maildir "<root>/.Sent",
+ * "Archive/2026" is "<root>/.Archive.2026".  INBOX is the root itself.
+ *
+ * Every folder has persistent UIDs (see uidlist.h), assigned under a lock
+ * when a scan finds messages it has not seen before.
+ */
+#ifndef MAILLAB_MAILDIR_H
+#define MAILLAB_MAILDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/** Longest flags string after ":2," that we keep. */
+#define MAILDIR_FLAGS_MAX 27
+
+/** One message as found by a scan. */
+struct maildir_msg {
+	char *name;      /**< file name, in new/ or cur/, with any :2,flags */
+	char *unique;    /**< the part of the name before ':' (stable key) */
+	bool in_new;     /**< true if in new/, false if in cur/ */
+	uint32_t uid;    /**< persistent UID in this folder */
+	off_t size;      /**< bytes in the file (LF line ends) */
+	off_t wire_size; /**< bytes with CRLF line ends, as sent on the wire */
+	time_t mtime;    /**< delivery time (file modification time) */
+	char flags[MAILDIR_FLAGS_MAX + 1]; /**< sorted flag letters */
+};
+
+/** The messages of one folder, sorted by UID. */
+struct maildir_list {
+	struct maildir_msg *msgs;
+	size_t count;
+	uint32_t uidvalidity; /**< changes only if UIDs are reassigned */
+	uint32_t uidnext;     /**< the UID the next new message will get */
+};
+
+/** Create a Maildir (and its parents) with cur/ new/ tmp/ if missing. */
+int maildir_create(const char *path, const char **error_r);
+
+/**
+ * Deliver a message: tmp/ -> write -> fsync -> rename into new/ -> fsync
+ * new/.  CRLF line ends in @p data are stored as LF.  On success the new
+ * file name (without directory) is returned in @p name_r (free it).
+ */
+int maildir_deliver(const char *path, const char *data, size_t len,
+		    char **name_r, const char **error_r);
+
+/**
+ * Like maildir_deliver(), but the message goes straight into cur/ with the
+ * given @p flags (IMAP APPEND), and its UID is assigned before returning
+ * (@p uid_r, may be NULL).  @p mtime, if not 0, sets the file time
+ * (IMAP INTERNALDATE).
+ */
+int maildir_append(const char *path, const char *data, size_t len,
+		   const char *flags, time_t mtime, uint32_t *uid_r,
+		   const char **error_r);
+
+/** List new/ and cur/, assigning UIDs to unseen messages (under a lock). */
+int maildir_scan(const char *path, struct maildir_list *list_r,
+		 const char **error_r);
+/** Free what maildir_scan() returned. */
+void maildir_list_free(struct maildir_list *list);
+
+/**
+ * Read a whole message into memory (malloc'ed, NUL-terminated, LF line
+ * ends).  If another session has renamed the file since the scan (new/ to
+ * cur/, or new flags), it is found again by its unique part.
+ */
+int maildir_read(const char *path, struct maildir_msg *msg, char **data_r,
+		 size_t *len_r, const char **error_r);
+
+/** Remove a message for good (unlink, then fsync the directory). */
+int maildir_delete(const char *path, struct maildir_msg *msg,
+		   const char **error_r);
+
+/**
+ * Replace a message's flags (sorted, unknown letters refused) and move it
+ * from new/ to cur/ if needed.  @p msg is updated to the new name.
+ */
+int maildir_set_flags(const char *path, struct maildir_msg *msg,
+		      const char *flags, const char **error_r);
+
+/** Path of a Maildir++ folder: "INBOX" -> @p root, "a/b" -> root/.a.b */
+char *maildir_folder_path(const char *root, const char *folder);
+
+/** Remove tmp/ files older than 36 hours (the Maildir spec's rule). */
+int maildir_clean_tmp(const char *path, time_t now, const char **error_r);
+
+#endif
