@@ -45,7 +45,9 @@ COMMON_SRCS = \
 
 # proto/: what the protocols are (command tables, states, reply codes)
 PROTO_SRCS = \
-	proto/pop3.c
+	proto/imap.c \
+	proto/pop3.c \
+	proto/smtp.c
 
 # servers/core/: listener, Maildir store, users, SASL, options
 CORE_SRCS = \
@@ -115,9 +117,9 @@ $(BUILD)/unit_suites.h: $(UNIT_SRCS) Makefile
 	@mkdir -p $(dir $@)
 	printf '%s\n' $(foreach n,$(UNIT_NAMES),'UNIT_SUITE($(n))') > $@
 
-$(OBJ)/tests/unit/check_main.o: $(BUILD)/unit_suites.h
+$(OBJ)/tests/unit/runner.o: $(BUILD)/unit_suites.h
 
-$(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/check_main.c tests/unit/fixture.c) \
+$(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/runner.c tests/unit/fixture.c) \
 		$(LIBPOP3) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)

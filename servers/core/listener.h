@@ -23,6 +23,7 @@
 #include "../../proto/limits.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct netio;
 struct tls_server;

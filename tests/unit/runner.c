@@ -1,5 +1,5 @@
 /*
- * check_main.c - the one runner for every Check (libcheck) unit suite.
+ * runner.c - the one runner for every Check (libcheck) unit suite.
  *
  * Each tests/unit/check_NAME.c defines `Suite *NAME_suite(void)`; the
  * Makefile lists them in build/unit_suites.h, which is expanded twice here:
