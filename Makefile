@@ -53,6 +53,8 @@ PROTO_SRCS = \
 CORE_SRCS = \
 	servers/core/listener.c \
 	servers/core/maildir.c \
+	servers/core/maildir_msg.c \
+	servers/core/maildir_util.c \
 	servers/core/options.c \
 	servers/core/sasl.c \
 	servers/core/uidlist.c \
@@ -65,11 +67,26 @@ POP3_SRCS = \
 	servers/pop3/pop3_core.c \
 	servers/pop3/pop3_session.c
 
+# servers/smtp/: the SMTP server without its main()
+SMTP_SRCS = \
+	$(sort $(filter-out servers/smtp/smtpd.c,$(wildcard servers/smtp/*.c)))
+
+# servers/imap/: the IMAP server without its main()
+IMAP_SRCS = \
+	$(sort $(filter-out servers/imap/imapd.c,$(wildcard servers/imap/*.c)))
+
+# shell/: mailsh without its main()
+SHELL_SRCS = \
+	$(sort $(filter-out shell/main.c,$(wildcard shell/*.c)))
+
 # ---- programs ----------------------------------------------------------
 
 PROGRAMS = \
 	$(BUILD)/bin/pop3d \
-	$(BUILD)/bin/mailctl
+	$(BUILD)/bin/mailctl \
+	$(if $(wildcard servers/smtp/smtpd.c),$(BUILD)/bin/smtpd) \
+	$(if $(wildcard servers/imap/imapd.c),$(BUILD)/bin/imapd) \
+	$(if $(wildcard shell/main.c),$(BUILD)/bin/mailsh)
 
 UNIT_SRCS  = $(sort $(wildcard tests/unit/check_*.c))
 UNIT_NAMES = $(patsubst tests/unit/check_%.c,%,$(UNIT_SRCS))
@@ -81,6 +98,9 @@ LIBCOMMON = $(BUILD)/lib/libcommon.a
 LIBPROTO  = $(BUILD)/lib/libproto.a
 LIBCORE   = $(BUILD)/lib/libcore.a
 LIBPOP3   = $(BUILD)/lib/libpop3.a
+LIBSMTP   = $(BUILD)/lib/libsmtp.a
+LIBIMAP   = $(BUILD)/lib/libimap.a
+LIBSHELL  = $(BUILD)/lib/libshell.a
 
 .PHONY: all run stop test unit integration clean
 all: $(PROGRAMS) $(BUILD)/bin/check_unit
@@ -102,6 +122,9 @@ $(LIBCOMMON): $(call lib_objs,$(COMMON_SRCS))
 $(LIBPROTO):  $(call lib_objs,$(PROTO_SRCS))
 $(LIBCORE):   $(call lib_objs,$(CORE_SRCS))
 $(LIBPOP3):   $(call lib_objs,$(POP3_SRCS))
+$(LIBSMTP):   $(call lib_objs,$(SMTP_SRCS))
+$(LIBIMAP):   $(call lib_objs,$(IMAP_SRCS))
+$(LIBSHELL):  $(call lib_objs,$(SHELL_SRCS))
 
 $(BUILD)/bin/pop3d: $(OBJ)/servers/pop3/pop3d.o $(LIBPOP3) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -110,6 +133,19 @@ $(BUILD)/bin/pop3d: $(OBJ)/servers/pop3/pop3d.o $(LIBPOP3) $(LIBCORE) $(LIBPROTO
 $(BUILD)/bin/mailctl: $(OBJ)/tools/mailctl.o $(LIBCORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/smtpd: $(OBJ)/servers/smtp/smtpd.o $(LIBSMTP) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/imapd: $(OBJ)/servers/imap/imapd.o $(LIBIMAP) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# mailsh never links server code: only shell/, proto/ and common/.
+$(BUILD)/bin/mailsh: $(OBJ)/shell/main.o $(LIBSHELL) $(LIBPROTO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lreadline $(LDLIBS)
 
 # The unit-test runner finds its suites from the file names: each
 # tests/unit/check_NAME.c defines `Suite *NAME_suite(void)`.
@@ -120,9 +156,10 @@ $(BUILD)/unit_suites.h: $(UNIT_SRCS) Makefile
 $(OBJ)/tests/unit/runner.o: $(BUILD)/unit_suites.h
 
 $(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/runner.c tests/unit/fixture.c) \
-		$(LIBPOP3) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
+		$(LIBPOP3) $(if $(SMTP_SRCS),$(LIBSMTP)) $(if $(IMAP_SRCS),$(LIBIMAP)) \
+		$(if $(SHELL_SRCS),$(LIBSHELL)) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(if $(SHELL_SRCS),-lreadline) $(LDLIBS)
 
 # ---- the two commands of the README -----------------------------------
 

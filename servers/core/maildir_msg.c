@@ -1,0 +1,396 @@
+/*
+ * maildir_msg.c - the reading side of the Maildir store: list a folder,
+ * and read, flag or delete one message (see maildir.h).
+ *
+ * Readers never lock: a message only changes by rename(2), so a listing
+ * may be a moment old.  Every operation on one message is therefore ready
+ * to find it again by its unique part (the name before ':'), which no
+ * rename changes: another session may have moved it from new/ to cur/ or
+ * changed its flags since we listed it.
+ */
+#include "maildir.h"
+
+#include "../../proto/limits.h"
+#include "maildir_util.h"
+#include "uidlist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void msg_free(struct maildir_msg *msg)
+{
+	free(msg->name);
+	free(msg->unique);
+}
+
+/* looks_like_message - every Maildir writer we know (qmail, Dovecot, mutt,
+ * mbsync, procmail) starts the name with the delivery time, so anything
+ * else (".nfs1234", "README") is a stray file.  Spaces and control
+ * characters are refused too: the UID list keeps one name per line. */
+static bool looks_like_message(const char *name)
+{
+	if (name[0] < '0' || name[0] > '9')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* name_number - the value of ",S=" or ",W=" in a unique part. */
+static bool name_number(const char *unique, const char *key, off_t *out)
+{
+	const char *p = strstr(unique, key);
+	if (p == NULL || p[3] < '0' || p[3] > '9')
+		return false;
+	off_t v = 0;
+	for (p += 3; *p >= '0' && *p <= '9' && v <= MAIL_MESSAGE_MAX * 4LL; p++)
+		v = v * 10 + (*p - '0');
+	*out = v;
+	return *p == '\0' || *p == ',';
+}
+
+/* msg_sizes - S= and W= are a cache of what the file holds.  When they are
+ * missing (Dovecot and mutt often leave out W=) or S= does not match the
+ * file, the file is read: a bare LF gains a CR on the wire, a CRLF already
+ * there does not, the same result maildir_read()'s data gives. */
+static int msg_sizes(int dfd, struct maildir_msg *m, off_t file_size)
+{
+	off_t s, lf = 0, crlf = 0;
+	m->size = file_size;
+	if (name_number(m->unique, ",S=", &s) && s == file_size &&
+	    name_number(m->unique, ",W=", &m->wire_size))
+		return 0;
+	int fd = openat(dfd, m->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char chunk[MAILDIR_IO_CHUNK], prev = '\0';
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		maildir_lf_count(chunk, n > 0 ? (size_t)n : 0, &prev, &lf, &crlf);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	m->wire_size = file_size - crlf + lf;
+	return n < 0 ? -1 : 0;
+}
+
+/* msg_fill - the fields of one message; 0, or -1 with errno set (ENOENT
+ * if the file vanished meanwhile). */
+static int msg_fill(struct maildir_msg *m, int dfd, const char *name,
+		    const struct stat *st, bool in_new)
+{
+	*m = (struct maildir_msg){ .in_new = in_new, .mtime = st->st_mtime };
+	m->name = strdup(name);
+	m->unique = strndup(name, strcspn(name, ":"));
+	if (m->name != NULL && m->unique != NULL) {
+		maildir_flags_from_name(name, m->flags);
+		if (msg_sizes(dfd, m, st->st_size) == 0)
+			return 0;
+	}
+	int saved = m->name != NULL && m->unique != NULL ? errno : ENOMEM;
+	msg_free(m);
+	errno = saved;
+	return -1;
+}
+
+/* add_entry - one directory entry: 0 added or skipped, -1 error.  A file
+ * that vanished since readdir() was deleted, or renamed by someone else
+ * and is then seen under its new name in cur/. */
+static int add_entry(struct maildir_list *list, size_t *cap, int dfd,
+		     const char *name, bool in_new, const char **error_r)
+{
+	struct stat st;
+	if (!looks_like_message(name))
+		return 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = maildir_sys_error("stat message");
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (list->count == *cap) {
+		size_t n = *cap != 0 ? *cap * 2 : 64;
+		void *p = reallocarray(list->msgs, n, sizeof(*list->msgs));
+		if (p == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		list->msgs = p;
+		*cap = n;
+	}
+	if (msg_fill(&list->msgs[list->count], dfd, name, &st, in_new) == 0) {
+		list->count++;
+	} else if (errno != ENOENT) {
+		*error_r = maildir_sys_error("read message");
+		return -1;
+	}
+	return 0;
+}
+
+static int scan_dir(const char *path, bool in_new, struct maildir_list *list,
+		    size_t *cap, const char **error_r)
+{
+	char dir[PATH_MAX];
+	if (maildir_make_path(dir, error_r, "%s/%s", path, in_new ? "new" : "cur") < 0)
+		return -1;
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		*error_r = maildir_sys_error(in_new ? "open new/" : "open cur/");
+		return -1;
+	}
+	int ret = 0;
+	struct dirent *de;
+	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL)
+		ret = add_entry(list, cap, dirfd(d), de->d_name, in_new, error_r);
+	if (ret == 0 && errno != 0) {
+		*error_r = maildir_sys_error("read directory");
+		ret = -1;
+	}
+	closedir(d);
+	return ret;
+}
+
+static int by_unique(const void *a, const void *b)
+{
+	const struct maildir_msg *x = a, *y = b;
+	int c = strcmp(x->unique, y->unique);
+	return c != 0 ? c : (int)x->in_new - (int)y->in_new;
+}
+
+/* drop_duplicates - a message moved from new/ to cur/ while we listed, or
+ * caught half way through a reader's link()+unlink(), is seen twice; keep
+ * the copy in cur/ (it sorts first) so that it gets one UID. */
+static void drop_duplicates(struct maildir_list *list)
+{
+	size_t out = 0;
+	if (list->count > 1)
+		qsort(list->msgs, list->count, sizeof(*list->msgs), by_unique);
+	for (size_t i = 0; i < list->count; i++) {
+		if (out > 0 &&
+		    strcmp(list->msgs[i].unique, list->msgs[out - 1].unique) == 0)
+			msg_free(&list->msgs[i]);
+		else
+			list->msgs[out++] = list->msgs[i];
+	}
+	list->count = out;
+}
+
+int maildir_scan(const char *path, struct maildir_list *list_r,
+		 const char **error_r)
+{
+	size_t cap = 0;
+	memset(list_r, 0, sizeof(*list_r));
+	/* new/ before cur/: a message moved from new/ to cur/ during the
+	 * scan is then seen at least once, never missed. */
+	if (scan_dir(path, true, list_r, &cap, error_r) < 0 ||
+	    scan_dir(path, false, list_r, &cap, error_r) < 0) {
+		maildir_list_free(list_r);
+		return -1;
+	}
+	drop_duplicates(list_r);
+	if (uidlist_sync(path, list_r, error_r) < 0) {
+		maildir_list_free(list_r);
+		return -1;
+	}
+	return 0;
+}
+
+void maildir_list_free(struct maildir_list *list)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		msg_free(&list->msgs[i]);
+	free(list->msgs);
+	memset(list, 0, sizeof(*list));
+}
+
+/* ---- one message --------------------------------------------------- */
+
+/* relocate - another session renamed the message (read it, or changed its
+ * flags): find it in new/ or cur/ by its unique part and update @p msg.
+ * Returns 1 found, 0 gone for good, -1 error. */
+static int relocate(const char *path, struct maildir_msg *msg,
+		    const char **error_r)
+{
+	size_t n = strlen(msg->unique);
+	for (int in_new = 1; in_new >= 0; in_new--) {
+		char dir[PATH_MAX], *name = NULL;
+		bool found = false;
+		if (maildir_make_path(dir, error_r, "%s/%s", path, in_new ? "new" : "cur") < 0)
+			return -1;
+		DIR *d = opendir(dir);
+		if (d == NULL) {
+			*error_r = maildir_sys_error("open Maildir directory");
+			return -1;
+		}
+		struct dirent *de;
+		while (!found && (de = readdir(d)) != NULL)
+			found = strncmp(de->d_name, msg->unique, n) == 0 &&
+				(de->d_name[n] == '\0' || de->d_name[n] == ':');
+		if (found)
+			name = strdup(de->d_name);
+		closedir(d);
+		if (!found)
+			continue;
+		if (name == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		free(msg->name);
+		msg->name = name;
+		msg->in_new = in_new;
+		maildir_flags_from_name(name, msg->flags);
+		return 1;
+	}
+	return 0;
+}
+
+/* An operation on one message file: 0, or -1 with errno set. */
+typedef int message_op(const char *file, void *arg);
+
+/* on_message - run @p op on the message's file, finding the file again
+ * if it was renamed under us.  0 done, 1 the message is gone, -1 error. */
+static int on_message(const char *path, struct maildir_msg *msg,
+		      message_op *op, void *arg, const char **error_r)
+{
+	for (int attempt = 0;; attempt++) {
+		char file[PATH_MAX];
+		if (maildir_make_path(file, error_r, "%s/%s/%s", path,
+			      msg->in_new ? "new" : "cur", msg->name) < 0)
+			return -1;
+		if (op(file, arg) == 0)
+			return 0;
+		if (errno != ENOENT) {
+			*error_r = maildir_sys_error("message file");
+			return -1;
+		}
+		int found = attempt < MAILDIR_RETRIES ? relocate(path, msg, error_r) : 0;
+		if (found <= 0)
+			return found < 0 ? -1 : 1;
+	}
+}
+
+static int op_open(const char *file, void *fd)
+{
+	*(int *)fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return *(int *)fd < 0 ? -1 : 0;
+}
+
+static int op_rename(const char *file, void *target)
+{
+	return rename(file, target);
+}
+
+static int op_unlink(const char *file, void *unused)
+{
+	(void)unused;
+	return unlink(file);
+}
+
+/* read_fd - the whole file; Maildir files never change once delivered, so
+ * fstat's size is the size.  Files from other tools may hold CRLF, but
+ * callers are promised LF (and msg_sizes() measured them so).  The fd is
+ * closed. */
+static int read_fd(int fd, char **data_r, size_t *len_r, const char **error_r)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0, out = 0;
+	if (fstat(fd, &st) < 0)
+		*error_r = maildir_sys_error("stat message");
+	else if (st.st_size > MAIL_MESSAGE_MAX)
+		*error_r = "message too large";
+	else if ((data = malloc((size_t)st.st_size + 1)) == NULL)
+		*error_r = "out of memory";
+	while (data != NULL && len < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + len, (size_t)st.st_size - len);
+		if (n > 0) {
+			len += (size_t)n;
+		} else if (n == 0 || errno != EINTR) {
+			*error_r = n == 0 ? "message shrank while reading" :
+				   maildir_sys_error("read message");
+			free(data);
+			data = NULL;
+		}
+	}
+	close(fd);
+	if (data == NULL)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != '\r' || i + 1 == len || data[i + 1] != '\n')
+			data[out++] = data[i];
+	data[out] = '\0';
+	*data_r = data;
+	*len_r = out;
+	return 0;
+}
+
+int maildir_read(const char *path, struct maildir_msg *msg, char **data_r,
+		 size_t *len_r, const char **error_r)
+{
+	int fd = -1;
+	int r = on_message(path, msg, op_open, &fd, error_r);
+	if (r == 1)
+		*error_r = "message no longer exists";
+	return r != 0 ? -1 : read_fd(fd, data_r, len_r, error_r);
+}
+
+int maildir_delete(const char *path, struct maildir_msg *msg,
+		   const char **error_r)
+{
+	int r = on_message(path, msg, op_unlink, NULL, error_r);
+	/* Gone already: another session expunged it first, which is the
+	 * result the caller wanted, so not an error. */
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	return maildir_fsync_sub(path, msg->in_new ? "new" : "cur", error_r);
+}
+
+/* maildir_set_flags - a flag change is a rename within cur/ (or out of
+ * new/).  It is not fsync'ed: rename is atomic, so after a crash the
+ * message is there with the old flags or the new, and losing a flag change
+ * is harmless while an fsync per STORE would be slow. */
+int maildir_set_flags(const char *path, struct maildir_msg *msg,
+		      const char *flags, const char **error_r)
+{
+	char norm[MAILDIR_FLAGS_MAX + 1], target[PATH_MAX];
+	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0) {
+		*error_r = "invalid flag (only the letters A-Z)";
+		return -1;
+	}
+	size_t size = strlen(msg->unique) + strlen(norm) + 4;
+	char *name = malloc(size);
+	if (name == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	snprintf(name, size, "%s:2,%s", msg->unique, norm);
+	int r = maildir_make_path(target, error_r, "%s/cur/%s", path, name);
+	if (r == 0)
+		r = on_message(path, msg, op_rename, target, error_r);
+	if (r == 1)
+		*error_r = "message no longer exists";
+	if (r != 0) {
+		free(name);
+		return -1;
+	}
+	free(msg->name);
+	msg->name = name;
+	msg->in_new = false;
+	memcpy(msg->flags, norm, sizeof(norm));
+	return 0;
+}
+
+/* ---- folders and housekeeping -------------------------------------- */

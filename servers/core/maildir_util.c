@@ -1,0 +1,99 @@
+/*
+ * maildir_util.c - helpers shared by the Maildir store and its UID list
+ * (see maildir_util.h).
+ */
+#include "maildir_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* sys_error - "what: strerror(errno)", valid until the next call; enough
+ * for servers that run one session per process. */
+const char *maildir_sys_error(const char *what)
+{
+	static char text[256];
+	snprintf(text, sizeof(text), "%s: %s", what, strerror(errno));
+	return text;
+}
+
+int maildir_make_path(char *out, const char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && n < PATH_MAX)
+		return 0;
+	*error_r = "path too long";
+	return -1;
+}
+
+/* maildir_fsync_dir - a new or removed name is durable only once its
+ * directory is fsync'ed; the file's own fsync does not cover it. */
+int maildir_fsync_dir(const char *dir, const char **error_r)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		*error_r = maildir_sys_error("fsync directory");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* flags_parse - flags as a bit set ('A' + n is bit n), which sorts and
+ * removes duplicates for free.  @p strict refuses anything but A-Z (what
+ * callers ask for); otherwise other letters are skipped (in names, lower
+ * case letters are Dovecot keywords, which we do not model). */
+int maildir_flags_parse(const char *s, bool strict, char *out)
+{
+	uint32_t set = 0;
+	size_t n = 0;
+	for (; *s != '\0'; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			set |= 1u << (*s - 'A');
+		else if (strict)
+			return -1;
+	}
+	for (int i = 0; i < 26; i++)
+		if (set & (1u << i))
+			out[n++] = (char)('A' + i);
+	out[n] = '\0';
+	return 0;
+}
+
+void maildir_flags_from_name(const char *name, char *out)
+{
+	const char *info = strchr(name, ':');
+	maildir_flags_parse(info != NULL && strncmp(info, ":2,", 3) == 0 ? info + 3 : "",
+		    false, out);
+}
+
+/* lf_count - LFs, and LFs preceded by CR, in one chunk; *prev carries the
+ * last byte over to the next chunk. */
+void maildir_lf_count(const char *p, size_t n, char *prev, off_t *lf,
+		     off_t *crlf)
+{
+	for (size_t i = 0; i < n; *prev = p[i++]) {
+		if (p[i] == '\n') {
+			(*lf)++;
+			*crlf += *prev == '\r';
+		}
+	}
+}
+
+int maildir_fsync_sub(const char *path, const char *sub, const char **error_r)
+{
+	char dir[PATH_MAX];
+	if (maildir_make_path(dir, error_r, "%s/%s", path, sub) < 0)
+		return -1;
+	return maildir_fsync_dir(dir, error_r);
+}

@@ -1,0 +1,36 @@
+/*
+ * maildir_util.h - small helpers the Maildir files share (maildir.c,
+ * maildir_msg.c, uidlist.c); not part of the store's interface.
+ */
+#ifndef MAILLAB_MAILDIR_UTIL_H
+#define MAILLAB_MAILDIR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Tries when another process got in the way: a unique name taken in
+ * tmp/, or a message renamed again while we looked for it. */
+#define MAILDIR_RETRIES 3
+/* Bytes per write(2) or read(2) while converting or measuring. */
+#define MAILDIR_IO_CHUNK 65536
+
+/** "what: strerror(errno)", valid until the next call (one session per
+ * process, so a static buffer is enough). */
+const char *maildir_sys_error(const char *what);
+/** printf into a PATH_MAX buffer; -1 and "path too long" if it does not fit. */
+int maildir_make_path(char *out, const char **error_r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/** fsync a directory: a new or removed name is durable only then. */
+int maildir_fsync_dir(const char *dir, const char **error_r);
+/** fsync the subdirectory @p sub ("new", "cur") of the Maildir @p path. */
+int maildir_fsync_sub(const char *path, const char *sub, const char **error_r);
+/** Flags as sorted, de-duplicated A-Z letters; @p strict refuses others. */
+int maildir_flags_parse(const char *s, bool strict, char *out);
+/** The flags of a file name (after ":2,"), sorted. */
+void maildir_flags_from_name(const char *name, char *out);
+/** Count LFs and CRLFs in a chunk; *prev carries the last byte over. */
+void maildir_lf_count(const char *p, size_t n, char *prev, off_t *lf,
+		      off_t *crlf);
+
+#endif

@@ -1,0 +1,454 @@
+/*
+ * uidlist.c - persistent UIDs and UIDVALIDITY for one Maildir folder.
+ *
+ * IMAP (RFC 9051 §2.3.1.1) promises that a message keeps its UID for as
+ * long as the folder's UIDVALIDITY stays the same, that UIDs only grow in
+ * the order messages arrive, and that a UID is never given to a second
+ * message.  POP3's UIDL (RFC 1939 §7) needs the same kind of lasting name.
+ * Maildir records neither, so, like Dovecot's dovecot-uidlist and Courier's
+ * courierimapuiddb, each folder keeps a small text file that maps the
+ * unique part of each file name to its UID (the format is in uidlist.h).
+ *
+ * Several sessions may sync one folder at once, so the whole
+ * read-modify-write happens under an exclusive flock() on a separate lock
+ * file: the list itself is replaced by rename(2), and a lock on a file
+ * that is being replaced would protect nothing.  The new list is written
+ * to a temporary file and fsync'ed before the rename, and the folder is
+ * fsync'ed after it, so after a crash the list is the old one or the new
+ * one, never half of one.  UIDs handed out before a crash may be handed
+ * out again only if the list was lost, and then UIDVALIDITY changes too.
+ *
+ * uidnext is never lowered, so the UID of an expunged message is never
+ * reused.  A list that is missing or that we cannot parse starts a fresh
+ * UIDVALIDITY (the current time, as Dovecot does), which tells clients to
+ * throw away what they cached.
+ */
+#include "uidlist.h"
+
+#include "maildir_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UIDLIST_FILE    "maillab-uidlist"
+#define UIDLIST_LOCK    "maillab-uidlist.lock"
+/* Only one writer at a time holds the lock, so a fixed name is safe. */
+#define UIDLIST_TMP     "maillab-uidlist.tmp"
+/* Largest list we read: about a million messages at 64 bytes a line. */
+#define UIDLIST_SIZE_MAX (64u * 1024 * 1024)
+
+/* Where an entry of the old list stands after matching it with a scan. */
+enum entry_state {
+	ENTRY_GONE,   /* not in the scan; dropped unless found on disk */
+	ENTRY_LISTED, /* in the scan: the message keeps this UID */
+	ENTRY_ON_DISK /* not in the scan, but its file exists: kept */
+};
+
+struct entry {
+	uint32_t uid;
+	const char *unique; /* points into table.text */
+	enum entry_state state;
+};
+
+/* The list as read from the file. */
+struct table {
+	uint32_t uidvalidity, uidnext;
+	bool fresh;           /* started anew: must be written */
+	char *text;           /* the file, NUL-terminated, lines split */
+	struct entry *entries;
+	size_t count;
+};
+
+/* lock_take - the lock is released when the fd is closed, also if the
+ * process dies, so a crashed session cannot leave the folder locked. */
+static int lock_take(const char *dir, const char **error_r)
+{
+	char file[PATH_MAX];
+	if (maildir_make_path(file, error_r, "%s/" UIDLIST_LOCK, dir) < 0)
+		return -1;
+	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*error_r = maildir_sys_error("open uidlist lock");
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			*error_r = maildir_sys_error("lock uidlist");
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* ---- reading ------------------------------------------------------- */
+
+/* slurp - the whole list: 1 read, 0 there is none, -1 error.  An I/O
+ * error is not "missing": starting afresh then would renumber a folder
+ * because of a passing fault. */
+static int slurp(const char *dir, char **text_r, size_t *len_r,
+		 const char **error_r)
+{
+	char file[PATH_MAX];
+	struct stat st;
+	if (maildir_make_path(file, error_r, "%s/" UIDLIST_FILE, dir) < 0)
+		return -1;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*error_r = maildir_sys_error("open uidlist");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char *text = NULL;
+	ssize_t n = 0;
+	if (st.st_size <= UIDLIST_SIZE_MAX &&
+	    (text = malloc((size_t)st.st_size + 1)) != NULL)
+		n = read(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (text == NULL || n != st.st_size) {
+		*error_r = text == NULL ? "uidlist too large" : "short uidlist read";
+		free(text);
+		return -1;
+	}
+	text[n] = '\0';
+	*text_r = text;
+	*len_r = (size_t)n;
+	return 1;
+}
+
+/* parse_u32 - a decimal UID or UIDVALIDITY followed by @p end.  Zero and
+ * leading zeros are refused: both are nz-number (RFC 9051 §9). */
+static bool parse_u32(char **pp, char end, uint32_t *out)
+{
+	char *p = *pp;
+	uint64_t v = 0;
+	if (*p < '1' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9' && v <= UINT32_MAX; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (v > UINT32_MAX || *p != end)
+		return false;
+	*out = (uint32_t)v;
+	*pp = p + 1;
+	return true;
+}
+
+/* parse - check everything we rely on: the header, one "<uid> <unique>"
+ * per line, UIDs ascending and below uidnext.  Any doubt means the list
+ * cannot be trusted, and false sends the caller to a fresh start. */
+static bool parse(struct table *t, size_t len)
+{
+	char *p = t->text;
+	size_t lines = 0;
+	if (strlen(t->text) != len || strncmp(p, "V1 ", 3) != 0)
+		return false;
+	p += 3;
+	if (!parse_u32(&p, ' ', &t->uidvalidity) ||
+	    !parse_u32(&p, '\n', &t->uidnext))
+		return false;
+	for (char *q = p; (q = strchr(q, '\n')) != NULL; q++)
+		lines++;
+	if (lines > 0 && (t->entries = calloc(lines, sizeof(*t->entries))) == NULL)
+		return false;
+	while (*p != '\0') {
+		if (t->count == lines)
+			return false; /* a last line without its newline */
+		struct entry *e = &t->entries[t->count];
+		char *eol = strchr(p, '\n');
+		if (!parse_u32(&p, ' ', &e->uid) || eol == NULL || eol == p ||
+		    memchr(p, ' ', (size_t)(eol - p)) != NULL ||
+		    e->uid >= t->uidnext ||
+		    (t->count > 0 && e->uid <= e[-1].uid))
+			return false;
+		*eol = '\0';
+		e->unique = p;
+		t->count++;
+		p = eol + 1;
+	}
+	return true;
+}
+
+/* table_restart - a new UIDVALIDITY, different from the old one even if
+ * we restart twice in one second, and never 0 (not an nz-number). */
+static void table_restart(struct table *t)
+{
+	uint32_t v = (uint32_t)time(NULL);
+	if (v == t->uidvalidity)
+		v++;
+	t->uidvalidity = v != 0 ? v : 1;
+	t->uidnext = 1;
+	t->count = 0;
+	t->fresh = true;
+}
+
+static int entry_by_unique(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->unique,
+		      ((const struct entry *)b)->unique);
+}
+
+/* table_load - read and parse the list, and sort it by unique for
+ * matching; one unique with two UIDs is as untrustworthy as garbage. */
+static int table_load(const char *dir, struct table *t, const char **error_r)
+{
+	size_t len = 0;
+	bool ok;
+	memset(t, 0, sizeof(*t));
+	int r = slurp(dir, &t->text, &len, error_r);
+	if (r < 0)
+		return -1;
+	ok = r == 1 && parse(t, len);
+	if (ok && t->count > 1)
+		qsort(t->entries, t->count, sizeof(*t->entries),
+		      entry_by_unique);
+	for (size_t i = 1; ok && i < t->count; i++)
+		ok = strcmp(t->entries[i - 1].unique, t->entries[i].unique) != 0;
+	if (!ok)
+		table_restart(t);
+	return 0;
+}
+
+static void table_free(struct table *t)
+{
+	free(t->text);
+	free(t->entries);
+}
+
+/* ---- matching ------------------------------------------------------ */
+
+static struct entry *table_find(struct table *t, const char *unique)
+{
+	struct entry key = { .unique = unique };
+	if (t->count == 0)
+		return NULL;
+	return bsearch(&key, t->entries, t->count, sizeof(key),
+		       entry_by_unique);
+}
+
+/* table_match - known messages keep their UID; the rest get 0 for now.
+ * Returns how many are new.  An entry already taken means the same unique
+ * twice in @p list, and two messages must never share a UID. */
+static size_t table_match(struct table *t, struct maildir_list *list)
+{
+	size_t news = 0;
+	for (size_t i = 0; i < t->count; i++)
+		t->entries[i].state = ENTRY_GONE;
+	for (size_t i = 0; i < list->count; i++) {
+		struct maildir_msg *m = &list->msgs[i];
+		struct entry *e = table_find(t, m->unique);
+		m->uid = 0;
+		if (e != NULL && e->state == ENTRY_GONE) {
+			e->state = ENTRY_LISTED;
+			m->uid = e->uid;
+		} else {
+			news++;
+		}
+	}
+	return news;
+}
+
+static int msg_by_arrival(const void *a, const void *b)
+{
+	const struct maildir_msg *x = *(const struct maildir_msg *const *)a;
+	const struct maildir_msg *y = *(const struct maildir_msg *const *)b;
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* assign_new - new messages get uidnext, uidnext+1, ... in the order they
+ * arrived, so UIDs ascend with delivery (RFC 9051 §2.3.1.1). */
+static int assign_new(struct table *t, struct maildir_list *list,
+		      size_t count, const char **error_r)
+{
+	if (count == 0)
+		return 0;
+	struct maildir_msg **news = malloc(count * sizeof(*news));
+	if (news == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < list->count; i++)
+		if (list->msgs[i].uid == 0)
+			news[n++] = &list->msgs[i];
+	qsort(news, n, sizeof(*news), msg_by_arrival);
+	for (size_t i = 0; i < n; i++)
+		news[i]->uid = t->uidnext++;
+	free(news);
+	return 0;
+}
+
+/* keep_on_disk - an entry missing from the scan is dropped only if its
+ * file is really gone.  The scan listed the folder before we held the
+ * lock, so a message delivered and numbered by another session since
+ * then is missing from it, as are all others when maildir_append() syncs
+ * just its new message.  Returns how many entries are dropped. */
+static int keep_on_disk(const char *dir, struct table *t, size_t *dropped_r,
+			const char **error_r)
+{
+	static const char *const subs[] = { "new", "cur" };
+	*dropped_r = 0;
+	for (size_t i = 0; i < t->count; i++)
+		*dropped_r += t->entries[i].state == ENTRY_GONE;
+	for (size_t i = 0; i < 2 && *dropped_r > 0; i++) {
+		char path[PATH_MAX];
+		if (maildir_make_path(path, error_r, "%s/%s", dir, subs[i]) < 0)
+			return -1;
+		DIR *d = opendir(path);
+		if (d == NULL && errno == ENOENT)
+			continue;
+		if (d == NULL) {
+			*error_r = maildir_sys_error("open Maildir directory");
+			return -1;
+		}
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			char unique[NAME_MAX + 1];
+			snprintf(unique, sizeof(unique), "%.*s",
+				 (int)strcspn(de->d_name, ":"), de->d_name);
+			struct entry *e = table_find(t, unique);
+			if (e != NULL && e->state == ENTRY_GONE) {
+				e->state = ENTRY_ON_DISK;
+				(*dropped_r)--;
+			}
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* ---- writing ------------------------------------------------------- */
+
+struct line {
+	uint32_t uid;
+	const char *unique;
+};
+
+static int line_by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct line *)a)->uid;
+	uint32_t y = ((const struct line *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+/* write_lines - the new list into the temporary file, fsync'ed. */
+static int write_lines(const char *tmp, const struct table *t,
+		       const struct line *lines, size_t n,
+		       const char **error_r)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		*error_r = maildir_sys_error("create uidlist");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(f, "V1 %" PRIu32 " %" PRIu32 "\n", t->uidvalidity, t->uidnext);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%" PRIu32 " %s\n", lines[i].uid, lines[i].unique);
+	int ret = (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) ? -1 : 0;
+	if (ret < 0)
+		*error_r = maildir_sys_error("write uidlist");
+	if (fclose(f) != 0 && ret == 0) {
+		*error_r = maildir_sys_error("close uidlist");
+		ret = -1;
+	}
+	return ret;
+}
+
+/* table_write - the messages of @p list plus the entries kept because
+ * their files exist, in UID order; then rename over the old list and
+ * fsync the folder so the rename itself survives a crash. */
+static int table_write(const char *dir, const struct table *t,
+		       const struct maildir_list *list, const char **error_r)
+{
+	char tmp[PATH_MAX], file[PATH_MAX];
+	struct line *lines = malloc((list->count + t->count + 1) * sizeof(*lines));
+	size_t n = 0;
+	if (lines == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < list->count; i++)
+		lines[n++] = (struct line){ list->msgs[i].uid, list->msgs[i].unique };
+	for (size_t i = 0; i < t->count; i++)
+		if (t->entries[i].state == ENTRY_ON_DISK)
+			lines[n++] = (struct line){ t->entries[i].uid,
+						    t->entries[i].unique };
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), line_by_uid);
+	int ret = -1;
+	if (maildir_make_path(tmp, error_r, "%s/" UIDLIST_TMP, dir) == 0 &&
+	    maildir_make_path(file, error_r, "%s/" UIDLIST_FILE, dir) == 0 &&
+	    write_lines(tmp, t, lines, n, error_r) == 0) {
+		if (rename(tmp, file) < 0)
+			*error_r = maildir_sys_error("rename uidlist");
+		else
+			ret = maildir_fsync_dir(dir, error_r);
+		if (ret < 0)
+			unlink(tmp);
+	}
+	free(lines);
+	return ret;
+}
+
+/* ---- the one entry point ------------------------------------------- */
+
+static int msg_by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct maildir_msg *)a)->uid;
+	uint32_t y = ((const struct maildir_msg *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+int uidlist_sync(const char *dir, struct maildir_list *list,
+		 const char **error_r)
+{
+	struct table t;
+	size_t news, dropped = 0;
+	int ret = -1, lock = lock_take(dir, error_r);
+	if (lock < 0)
+		return -1;
+	if (table_load(dir, &t, error_r) < 0)
+		goto out;
+	news = table_match(&t, list);
+	/* UIDs are 32 bits; at the end of the range the only way on is a
+	 * new UIDVALIDITY with every message numbered again. */
+	if (news > UINT32_MAX - t.uidnext) {
+		table_restart(&t);
+		news = table_match(&t, list);
+	}
+	if (assign_new(&t, list, news, error_r) < 0 ||
+	    keep_on_disk(dir, &t, &dropped, error_r) < 0)
+		goto out;
+	/* Nothing new and nothing gone: the file is left alone, which
+	 * keeps a scan of a quiet folder free of writes and fsyncs. */
+	if ((t.fresh || news > 0 || dropped > 0) &&
+	    table_write(dir, &t, list, error_r) < 0)
+		goto out;
+	if (list->count > 1)
+		qsort(list->msgs, list->count, sizeof(*list->msgs), msg_by_uid);
+	list->uidvalidity = t.uidvalidity;
+	list->uidnext = t.uidnext;
+	ret = 0;
+out:
+	table_free(&t);
+	close(lock);
+	return ret;
+}
