@@ -57,6 +57,7 @@ CORE_SRCS = \
 	servers/core/maildir_util.c \
 	servers/core/options.c \
 	servers/core/sasl.c \
+	servers/core/session.c \
 	servers/core/uidlist.c \
 	servers/core/users.c
 

@@ -17,6 +17,7 @@
 
 #include "../../common/linebuf.h"
 #include "../../common/netio.h"
+#include "../core/session.h"
 #include "pop3_core.h"
 
 #include <stdio.h>
@@ -26,39 +27,6 @@
 /* Replies are bounded by the largest message plus its CRLF expansion and
  * byte-stuffing, which can at most double it. */
 #define POP3_REPLY_MAX (2 * (size_t)MAIL_MESSAGE_MAX + 1024)
-
-static int send_reply(struct netio *io, struct buf *out)
-{
-	int r = netio_write(io, out->data, out->len);
-	buf_reset(out);
-	return r;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
-/* start_tls - the server half of STLS; false ends the session. */
-static bool start_tls(struct netio *io, const struct conn_info *ci,
-		      struct pop3_session *s)
-{
-	size_t dropped;
-	const char *error;
-	if (netio_tls_accept(io, ci->tls, &dropped, &error) < 0) {
-		trace_event(&ci->trace, "error STLS handshake: %s", error);
-		return false;
-	}
-	if (dropped > 0)
-		trace_event(&ci->trace, "discarded %zu octets pipelined "
-			    "before the TLS handshake", dropped);
-	trace_event(&ci->trace, "tls %s %s", netio_tls_version(io),
-		    netio_tls_cipher(io));
-	pop3_tls_started(s);
-	return true;
-}
 
 /* one_line - read and handle one line; false when the session is over. */
 static bool one_line(struct netio *io, const struct conn_info *ci,
@@ -73,11 +41,11 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 		break;
 	case NETIO_TOO_LONG:
 		pop3_line_too_long(s, out);
-		return send_reply(io, out) == 0;
+		return session_send(io, out) == 0;
 	case NETIO_TIMEOUT:
 		trace_event(&ci->trace, "idle timeout");
 		buf_puts(out, "-ERR idle for too long, closing\r\n");
-		(void)send_reply(io, out); /* the client may be gone */
+		(void)session_send(io, out); /* the client may be gone */
 		return false;
 	case NETIO_EOF:
 		trace_event(&ci->trace, "client closed the connection");
@@ -91,15 +59,18 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 	bool slow = false;
 	enum pop3_action act = pop3_feed_line(s, line, len, out, &slow);
 	if (slow)
-		sleep_ms(srv->opts->auth_delay_ms);
-	if (send_reply(io, out) < 0) {
+		session_delay_ms(srv->opts->auth_delay_ms);
+	if (session_send(io, out) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}
 	if (act == POP3_CLOSE)
 		return false;
-	if (act == POP3_STARTTLS && !start_tls(io, ci, s))
-		return false;
+	if (act == POP3_STARTTLS) {
+		if (!session_start_tls(io, ci))
+			return false;
+		pop3_tls_started(s);
+	}
 	return netio_set_max_line(io, pop3_max_line(s)) == 0;
 }
 
@@ -129,7 +100,7 @@ void pop3_serve(struct netio *io, const struct conn_info *ci, void *arg)
 	struct buf out;
 	buf_init(&out, POP3_REPLY_MAX);
 	pop3_greeting(s, &out);
-	if (send_reply(io, &out) == 0)
+	if (session_send(io, &out) == 0)
 		while (one_line(io, ci, srv, s, &out))
 			;
 	pop3_session_free(s);
