@@ -1,0 +1,54 @@
+/*
+ * smtp_options.h - the command line that only smtpd has, on top of the
+ * shared one (servers/core/options.h):
+ *
+ *   --listen PORT[:MODE[:ROLE]]  ROLE is mx or submission.  Without one,
+ *                         an implicit-TLS port and port 587/10587 are
+ *                         submission, every other port is mx.
+ *   --domain NAME         a local domain (repeatable; default maillab.test
+ *                         and localhost)
+ *   --postmaster USER     who reads postmaster@ (default: postmaster)
+ *   --max-size OCTETS     the SIZE limit (default SMTP_SIZE_MAX)
+ *   --advertise-cram-md5  list CRAM-MD5 in EHLO (see smtp_auth.c)
+ *   --retry SECS          first retry of a deferred relay (then doubling)
+ *   --lifetime SECS       give up on a relayed message after this long
+ *
+ * smtp_options_extract() takes these out of argv and leaves the rest,
+ * with ":ROLE" cut off each --listen, for server_options_parse().
+ */
+#ifndef MAILLAB_SMTP_OPTIONS_H
+#define MAILLAB_SMTP_OPTIONS_H
+
+#include "../core/listener.h"
+#include "smtp_core.h"
+
+struct smtp_port_role {
+	unsigned short port;
+	enum smtp_role role;
+};
+
+struct smtp_options {
+	const char *domains[SMTP_DOMAINS_MAX];
+	int ndomains;
+	const char *postmaster;
+	unsigned long max_size;
+	bool advertise_cram;
+	unsigned retry_s;
+	unsigned lifetime_s;
+	struct smtp_port_role roles[SERVER_PORTS_MAX]; /**< explicit roles */
+	int nroles;
+	char **rest;             /**< argv for server_options_parse() */
+	int nrest;
+};
+
+/** Take smtpd's own options out of argv; exits with usage on errors. */
+void smtp_options_extract(int argc, char **argv, struct smtp_options *so);
+
+/** The role of a listening port (explicit, or by the rule above). */
+enum smtp_role smtp_options_role(const struct smtp_options *so,
+				 const struct listen_port *port);
+
+/** Free what extraction allocated. */
+void smtp_options_free(struct smtp_options *so);
+
+#endif
