@@ -7,8 +7,9 @@
  *
  * After "354" every line is message text until a line that holds a single
  * "." and ends in CRLF, after a line that also ended in CRLF: the sequence
- * <CRLF>.<CRLF>, and nothing else, ends the message.  A line that starts with "." had one more "." put in front
- * by the client (§4.5.2), which is taken off here.
+ * <CRLF>.<CRLF>, and nothing else, ends the message.  A line that starts
+ * with "." had one more "." put in front by the client (§4.5.2), which is
+ * taken off here.
  *
  * The smuggling decision.  SMTP smuggling (CVE-2023-51764/51765/51766)
  * works when two servers disagree on where a message ends: an outbound
