@@ -42,7 +42,7 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 
 # How long a test waits for one reply before calling the server stuck.
 REPLY_TIMEOUT = 5.0
-# Failed-login delay the tests run with (the default 1.5 s would make the
+# Failed-login delay the tests run with (the default 2 s would make the
 # suite slow); tests that measure it use their own value.
 AUTH_DELAY_MS = 50
 
