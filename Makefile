@@ -45,6 +45,7 @@ COMMON_SRCS = \
 
 # proto/: what the protocols are (command tables, states, reply codes)
 PROTO_SRCS = \
+	proto/codes.c \
 	proto/imap.c \
 	proto/pop3.c \
 	proto/smtp.c

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -62,8 +63,8 @@ void netio_set_timeout(struct netio *io, unsigned timeout_s)
 	(void)setsockopt(io->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* fill - read more bytes from the socket or TLS into the line buffer. */
-static enum netio_status fill(struct netio *io)
+/* netio_fill - read more bytes from the socket or TLS into the line buffer. */
+enum netio_status netio_fill(struct netio *io)
 {
 	size_t room;
 	char *dst = linebuf_space(&io->in, &room);
@@ -94,7 +95,7 @@ enum netio_status netio_read_line(struct netio *io, char **line_r,
 		case LINEBUF_NEED_MORE:
 			break;
 		}
-		enum netio_status st = fill(io);
+		enum netio_status st = netio_fill(io);
 		if (st != NETIO_OK)
 			return st;
 	}
@@ -143,4 +144,53 @@ const char *netio_tls_version(const struct netio *io)
 const char *netio_tls_cipher(const struct netio *io)
 {
 	return io->tls ? tls_cipher(io->tls) : "";
+}
+
+int netio_tls_connect(struct netio *io, struct tls_client *cli,
+		      const char *host, const char **error_r)
+{
+	if (io->tls != NULL) {
+		*error_r = "TLS is already active";
+		return -1;
+	}
+	if (linebuf_pending(&io->in) > 0) {
+		*error_r = "the server sent data before the TLS handshake";
+		return -1;
+	}
+	io->tls = tls_connect(cli, io->fd, host, error_r);
+	return io->tls ? 0 : -1;
+}
+
+const struct tls_conn *netio_tls(const struct netio *io)
+{
+	return io->tls;
+}
+
+int netio_fd(const struct netio *io)
+{
+	return io->fd;
+}
+
+bool netio_input_buffered(const struct netio *io)
+{
+	return netio_line_buffered(io) ||
+	       (io->tls != NULL && tls_pending(io->tls) > 0);
+}
+
+bool netio_line_buffered(const struct netio *io)
+{
+	const char *start = io->in.data + io->in.start;
+	return memchr(start, '\n', linebuf_pending(&io->in)) != NULL;
+}
+
+enum netio_status netio_read_bytes(struct netio *io, size_t want,
+				   const char **data_r, size_t *len_r)
+{
+	if (linebuf_pending(&io->in) == 0) {
+		enum netio_status st = netio_fill(io);
+		if (st != NETIO_OK)
+			return st;
+	}
+	*len_r = linebuf_take(&io->in, want, data_r);
+	return NETIO_OK;
 }

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct tls_client;
+struct tls_conn;
 struct tls_server;
 struct netio;
 
@@ -56,5 +58,39 @@ bool netio_is_tls(const struct netio *io);
 /** Negotiated TLS version and cipher, or "" without TLS. */
 const char *netio_tls_version(const struct netio *io);
 const char *netio_tls_cipher(const struct netio *io);
+
+
+/* ---- for clients (mailsh) --------------------------------------------- */
+
+/**
+ * Run the client side of a TLS handshake (implicit TLS, or after the server
+ * accepted STARTTLS/STLS).  Unlike netio_tls_accept() nothing is thrown
+ * away: a correct server sends nothing between its "go ahead" reply and
+ * the handshake, so anything buffered here would be a broken server's
+ * bytes, and it is an error instead of being silently dropped or, worse,
+ * read as if it had come over TLS.
+ */
+int netio_tls_connect(struct netio *io, struct tls_client *cli,
+		      const char *host, const char **error_r);
+/** The TLS connection (for certificate details), or NULL without TLS. */
+const struct tls_conn *netio_tls(const struct netio *io);
+/** The socket, for poll(). */
+int netio_fd(const struct netio *io);
+/**
+ * True if input is waiting where poll() on the socket cannot see it: a
+ * complete line in the buffer, or bytes already decrypted inside TLS.
+ */
+bool netio_input_buffered(const struct netio *io);
+/** True if a complete line is buffered: netio_read_line() will not block. */
+bool netio_line_buffered(const struct netio *io);
+/** Read once from the socket into the buffer (blocks up to the timeout). */
+enum netio_status netio_fill(struct netio *io);
+/**
+ * Take up to @p want raw bytes (an IMAP literal), reading if none are
+ * buffered.  On NETIO_OK @p data_r / @p len_r give 1..want bytes, valid
+ * until the next read.
+ */
+enum netio_status netio_read_bytes(struct netio *io, size_t want,
+				   const char **data_r, size_t *len_r);
 
 #endif

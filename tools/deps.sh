@@ -2,7 +2,9 @@
 # deps.sh MODE - make sure the Debian packages maillab needs are installed.
 #
 #   MODE=run   what building and running the servers needs
-#   MODE=test  that, plus what the tests need (Check, Python 3, curl)
+#   MODE=test  that, plus what the tests need (Check, Python 3, curl, and
+#              the third-party peers mailsh is tested against: Dovecot,
+#              aiosmtpd)
 #
 # Silent when everything is there.  As root, missing packages are installed
 # with apt-get (running `apt-get update` only if the first try fails, e.g.
@@ -12,7 +14,8 @@ set -euo pipefail
 
 mode=${1:-}
 run_pkgs=(gcc make pkg-config libssl-dev libcrypt-dev openssl libreadline-dev)
-test_pkgs=(check python3 curl swaks libnet-ssleay-perl)
+test_pkgs=(check python3 curl swaks libnet-ssleay-perl
+	dovecot-imapd dovecot-pop3d python3-aiosmtpd isync)
 
 case $mode in
 run) wanted=("${run_pkgs[@]}") ;;
