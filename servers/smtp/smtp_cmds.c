@@ -1,6 +1,6 @@
 /*
  * smtp_cmds.c - the commands around a transaction: EHLO, HELO, RSET, NOOP,
- * QUIT, VRFY, EXPN, HELP, and BDAT (not offered).
+ * QUIT, VRFY, EXPN and HELP.
  *
  * RFC 5321 §4.1.1 (the commands), §4.1.4 (what resets a transaction),
  * §3.5 and §7.3 (VRFY and EXPN), RFC 1869/5321 §4.1.1.1 (EHLO and the
@@ -56,6 +56,7 @@ enum smtp_action smtp_cmd_ehlo(struct smtp_session *s, const char *arg)
 	smtp_reply_more(s, 250, NULL, "PIPELINING");           /* RFC 2920 */
 	smtp_reply_more(s, 250, NULL, "SIZE %lu", s->cfg->max_size); /* RFC 1870 */
 	smtp_reply_more(s, 250, NULL, "8BITMIME");             /* RFC 6152 */
+	smtp_reply_more(s, 250, NULL, "CHUNKING");             /* RFC 3030 */
 	smtp_reply_more(s, 250, NULL, "ENHANCEDSTATUSCODES");  /* RFC 2034 */
 	smtp_reply_more(s, 250, NULL, "SMTPUTF8");             /* RFC 6531 */
 	if (smtp_starttls_available(s))
@@ -152,17 +153,5 @@ enum smtp_action smtp_cmd_help(struct smtp_session *s, const char *arg)
 		smtp_reply_more(s, 214, "2.0.0", "  %-8s %s", smtp_cmds[i].name,
 				smtp_cmds[i].help);
 	smtp_reply(s, 214, "2.0.0", "End of HELP");
-	return SMTP_CONTINUE;
-}
-
-enum smtp_action smtp_cmd_bdat(struct smtp_session *s, const char *arg)
-{
-	(void)arg;
-	/* RFC 3030 §2: BDAT exists only where CHUNKING is advertised, which
-	 * this server does not do (its chunks are octet counts, not lines;
-	 * see docs/smtpd.md).  RFC 5321 §4.2.4: 502 for a known command
-	 * that is not implemented. */
-	smtp_reply(s, 502, "5.5.1", "BDAT is not offered here (no CHUNKING): "
-		   "use DATA");
 	return SMTP_CONTINUE;
 }

@@ -259,6 +259,9 @@ static enum smtp_action dispatch(struct smtp_session *s, const char *line)
 		smtp_reply(s, 503, "5.5.1", "Bad sequence of commands: %s in "
 			   "state %s (%s)", c->name, smtp_state_name(s->state),
 			   sequence_hint(s->state));
+		/* a refused BDAT is still followed by its chunk */
+		if (smtp_cmd_id(c) == SMTP_CMD_BDAT)
+			return smtp_bdat_refused(s, arg);
 		return SMTP_CONTINUE;
 	}
 	s->next = c->next;

@@ -55,6 +55,9 @@ enum smtp_action {
 	SMTP_CONTINUE, /**< read the next line */
 	SMTP_CLOSE,    /**< close the connection */
 	SMTP_STARTTLS, /**< run the TLS handshake, then smtp_tls_started() */
+	SMTP_READ_CHUNK, /**< BDAT: send the reply so far, then read
+			      smtp_chunk_left() raw octets into
+			      smtp_feed_chunk() and call smtp_chunk_done() */
 };
 
 struct smtp_session;
@@ -85,6 +88,13 @@ enum smtp_action smtp_feed_line(struct smtp_session *s, const char *line,
 
 /** A line passed smtp_max_line() and is being skipped by the framing. */
 void smtp_line_too_long(struct smtp_session *s, struct buf *out);
+
+/** BDAT (RFC 3030): octets of the current chunk still to be read. */
+size_t smtp_chunk_left(const struct smtp_session *s);
+/** BDAT: some octets of the chunk, as they arrive. */
+void smtp_feed_chunk(struct smtp_session *s, const char *data, size_t len);
+/** BDAT: the whole chunk has arrived; write the reply into @p out. */
+enum smtp_action smtp_chunk_done(struct smtp_session *s, struct buf *out);
 
 /** The idle timeout expired: the 421 reply (RFC 5321 §4.5.3.2.7). */
 void smtp_timeout(struct smtp_session *s, struct buf *out);

@@ -67,8 +67,9 @@ static const char *refusal(const struct smtp_tx *tx, int *code_r,
 	return NULL;
 }
 
-/* end_of_data - <CRLF>.<CRLF>: refuse, or store and then say 250. */
-static enum smtp_action end_of_data(struct smtp_session *s)
+/* smtp_data_finish - <CRLF>.<CRLF> (or BDAT LAST): refuse, or store and
+ * then say 250. */
+enum smtp_action smtp_data_finish(struct smtp_session *s)
 {
 	int code;
 	const char *enh;
@@ -106,7 +107,7 @@ enum smtp_action smtp_data_line(struct smtp_session *s, const char *line,
 	bool after_crlf = !s->tx.prev_bare_lf;
 	s->tx.prev_bare_lf = bare_lf;
 	if (!bare_lf && after_crlf && len == 1 && line[0] == '.')
-		return end_of_data(s);
+		return smtp_data_finish(s);
 	/* the framing took off the LF (and one CR before it); any CR left
 	 * is a bare one, and a line ended by LF alone has a bare LF */
 	if (bare_lf || memchr(line, '\r', len) != NULL) {

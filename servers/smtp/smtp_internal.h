@@ -4,10 +4,11 @@
  *
  *   smtp_core.c     session life, dispatch from smtp.def, the state function,
  *                   replies with enhanced status codes
- *   smtp_cmds.c     EHLO HELO RSET NOOP QUIT VRFY EXPN HELP BDAT
+ *   smtp_cmds.c     EHLO HELO RSET NOOP QUIT VRFY EXPN HELP
  *   smtp_auth.c     STARTTLS and AUTH: the policy of the submission role
  *   smtp_mail.c     MAIL and RCPT: paths, parameters, local domains, relaying
  *   smtp_data.c     DATA: the message lines, dot-unstuffing, the end of data
+ *   smtp_bdat.c     BDAT: the message in counted chunks (RFC 3030)
  *   smtp_deliver.c  what happens to an accepted message: Maildir or queue
  */
 #ifndef MAILLAB_SMTP_INTERNAL_H
@@ -64,6 +65,11 @@ struct smtp_session {
 
 	struct smtp_tx tx;
 
+	/* BDAT (RFC 3030): the chunk being read after a BDAT command */
+	size_t chunk_left;               /**< octets still to come */
+	bool chunk_last;                 /**< BDAT ... LAST */
+	bool chunk_discard;              /**< refused: read and throw away */
+
 	/* per command: where replies go, and what the dispatcher does next */
 	struct buf *out;
 	int reply_code;                  /**< the last reply's code */
@@ -112,6 +118,13 @@ bool smtp_starttls_available(const struct smtp_session *s);
 /** One line of the message after 354 (smtp_data.c). */
 enum smtp_action smtp_data_line(struct smtp_session *s, const char *line,
 				size_t len, unsigned flags);
+
+/** The message is complete (end of DATA, or BDAT LAST): refuse it, or
+ * store it and answer 250 (smtp_data.c). */
+enum smtp_action smtp_data_finish(struct smtp_session *s);
+/** BDAT refused by the state check: reply, then swallow its chunk
+ * (smtp_bdat.c). */
+enum smtp_action smtp_bdat_refused(struct smtp_session *s, const char *arg);
 
 /** True if @p domain is one of ours (case-insensitive, RFC 5321 §2.4). */
 bool smtp_domain_is_local(const struct smtp_config *cfg, const char *domain);

@@ -40,6 +40,31 @@ static void wake_runner(void *arg)
 		kill(srv->runner, SIGUSR1);
 }
 
+/* read_chunk - BDAT (RFC 3030): the chunk's octets, exactly as many as the
+ * command announced, then the core's reply to it.  False ends the session
+ * (the client went away or stalled in the middle of a chunk). */
+static bool read_chunk(struct netio *io, const struct conn_info *ci,
+		       struct smtp_session *s, struct buf *out)
+{
+	size_t left;
+	while ((left = smtp_chunk_left(s)) > 0) {
+		const char *data;
+		size_t len;
+		if (netio_read_bytes(io, left, &data, &len) != NETIO_OK) {
+			trace_event(&ci->trace, "error connection lost inside "
+				    "a BDAT chunk (%zu octets missing)", left);
+			return false;
+		}
+		smtp_feed_chunk(s, data, len);
+	}
+	smtp_chunk_done(s, out);
+	if (session_send(io, out) < 0) {
+		trace_event(&ci->trace, "error writing to client");
+		return false;
+	}
+	return true;
+}
+
 /* one_line - read and handle one line; false when the session is over. */
 static bool one_line(struct netio *io, const struct conn_info *ci,
 		     const struct smtp_server *srv, struct smtp_session *s,
@@ -78,6 +103,8 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}
+	if (act == SMTP_READ_CHUNK && !read_chunk(io, ci, s, out))
+		return false;
 	if (act == SMTP_CLOSE)
 		return false;
 	if (act == SMTP_STARTTLS) {

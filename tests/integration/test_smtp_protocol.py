@@ -50,6 +50,32 @@ class MxProtocol(SmtpTestCase):
         self.assertEqual(self.stored("alice"), [])
         self.assertTrue(self.server.wait_trace(r"smtp #\d+ READY -> MAIL \(MAIL ok"))
 
+    def test_bdat_chunks_pipelined(self):
+        """RFC 3030: counted chunks, sent back to back with the commands
+        (PIPELINING), no dot-stuffing, the reply after each chunk."""
+        c = self.mx()
+        self.assertIn("CHUNKING", c.ehlo())
+        part1 = b"Subject: chunks\r\n\r\n.not stuffed\r\n"
+        part2 = b"QUIT\r\nsecond chunk\r\n"   # looks like a command; is not
+        c.send(b"MAIL FROM:<bob@elsewhere.test>\r\nRCPT TO:<alice@maillab.test>\r\n"
+               b"BDAT %d\r\n%sBDAT %d LAST\r\n%s" % (len(part1), part1, len(part2), part2))
+        self.assertReply(c.reply_last(), 250, "2.1.0")
+        self.assertReply(c.reply_last(), 250, "2.1.5")
+        self.assertReply(c.reply_last(), 250, "2.0.0")
+        self.assertReply(c.reply_last(), 250, "2.0.0")
+        self.assertReply(c.cmd("NOOP"), 250, "2.0.0")
+        [msg] = self.stored("alice")
+        self.assertEqual(body_after_headers(msg), b".not stuffed\nQUIT\nsecond chunk\n")
+
+    def test_bdat_out_of_sequence_is_refused_and_swallowed(self):
+        c = self.mx()
+        c.ehlo()
+        c.send(b"BDAT 6\r\nRSET\r\n")
+        self.assertReply(c.reply_last(), 503, "5.5.1")
+        # the 6 octets were the chunk, not a command: the next reply is NOOP's
+        self.assertReply(c.cmd("NOOP"), 250, "2.0.0")
+        self.assertEqual(self.stored("alice"), [])
+
     def test_delivery_with_trace_headers(self):
         c = self.mx()
         c.ehlo("sender.example")

@@ -447,6 +447,83 @@ START_TEST(mx_offers_no_auth_and_no_relay)
 }
 END_TEST
 
+/* chunk - feed the octets of a BDAT chunk in two parts, as a network might
+ * deliver them, and return the reply to the chunk. */
+static const char *chunk(struct chat *c, const char *data, size_t len)
+{
+	ck_assert_int_eq(c->act, SMTP_READ_CHUNK);
+	ck_assert_uint_eq(smtp_chunk_left(c->s), len);
+	smtp_feed_chunk(c->s, data, len / 2);
+	smtp_feed_chunk(c->s, data + len / 2, len - len / 2);
+	ck_assert_uint_eq(smtp_chunk_left(c->s), 0);
+	buf_reset(&c->out);
+	c->act = smtp_chunk_done(c->s, &c->out);
+	return c->out.data ? c->out.data : "";
+}
+
+START_TEST(bdat_chunks_are_taken_as_they_are)
+{
+	struct chat c;
+	open_chat(&c, false);
+	ck_assert_ptr_nonnull(strstr(say(&c, "EHLO bar.com"), "250-CHUNKING\r\n"));
+	say(&c, "MAIL FROM:<Smith@bar.com>");
+	say(&c, "RCPT TO:<Jones@foo.com>");
+	/* RFC 3030 §2: no reply until the chunk has arrived */
+	expect(&c, "BDAT 15", "");
+	ck_assert_str_eq(chunk(&c, "Subject: bdat\r\n", 15),
+			 "250 2.0.0 15 octets received so far\r\n");
+	ck_assert_int_eq(smtp_session_state(c.s), SMTP_BDAT);
+	/* DATA cannot follow BDAT in one transaction */
+	expect_prefix(&c, "DATA", "503 5.5.1 ");
+	/* a line that starts with "." is not unstuffed: there is no stuffing */
+	expect(&c, "BDAT 15 LAST", "");
+	ck_assert(strncmp(chunk(&c, "\r\n.dot\r\n..two\r\n", 15), "250 2.0.0 ", 10) == 0);
+	ck_assert_int_eq(smtp_session_state(c.s), SMTP_READY);
+	char *msg = stored("jones");
+	ck_assert_ptr_nonnull(strstr(msg, "Subject: bdat\n\n.dot\n..two\n"));
+	free(msg);
+	close_chat(&c);
+}
+END_TEST
+
+START_TEST(bdat_refused_still_swallows_its_chunk)
+{
+	struct chat c;
+	open_chat(&c, false);
+	greet(&c);
+	/* no transaction yet: 503, and the 9 octets are not commands */
+	expect_prefix(&c, "BDAT 9", "503 5.5.1 Bad sequence of commands: BDAT");
+	ck_assert_str_eq(chunk(&c, "QUIT\r\nXY\r", 9), "");
+	ck_assert_int_eq(smtp_session_state(c.s), SMTP_READY);
+	expect(&c, "NOOP", "250 2.0.0 OK\r\n");
+	/* a size we cannot read leaves the chunk's end unknown: close */
+	say(&c, "MAIL FROM:<Smith@bar.com>");
+	say(&c, "RCPT TO:<Jones@foo.com>");
+	expect_prefix(&c, "BDAT lots", "501 5.5.4 ");
+	ck_assert_int_eq(c.act, SMTP_CLOSE);
+	close_chat(&c);
+	ck_assert_uint_eq(count_messages("jones"), 0);
+}
+END_TEST
+
+START_TEST(bdat_over_size_ends_the_transaction)
+{
+	static char big[3000];
+	memset(big, 'x', sizeof(big));
+	struct chat c;
+	open_chat(&c, false);
+	greet(&c);
+	say(&c, "MAIL FROM:<Smith@bar.com>");
+	say(&c, "RCPT TO:<Jones@foo.com>");
+	expect(&c, "BDAT 3000 LAST", "");
+	ck_assert_str_eq(chunk(&c, big, sizeof(big)), "552 5.3.4 Message size "
+			 "exceeds fixed maximum message size\r\n");
+	ck_assert_int_eq(smtp_session_state(c.s), SMTP_READY);
+	close_chat(&c);
+	ck_assert_uint_eq(count_messages("jones"), 0);
+}
+END_TEST
+
 Suite *smtp_suite(void)
 {
 	Suite *s = suite_create("smtp");
@@ -454,6 +531,9 @@ Suite *smtp_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, rfc5321_d1_typical_transaction);
+	tcase_add_test(tc, bdat_chunks_are_taken_as_they_are);
+	tcase_add_test(tc, bdat_refused_still_swallows_its_chunk);
+	tcase_add_test(tc, bdat_over_size_ends_the_transaction);
 	tcase_add_test(tc, rfc5321_d2_aborted_transaction);
 	tcase_add_test(tc, rfc5321_d4_verify);
 	tcase_add_test(tc, every_sequencing_error);
