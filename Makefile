@@ -52,11 +52,14 @@ PROTO_SRCS = \
 
 # servers/core/: listener, Maildir store, users, SASL, options
 CORE_SRCS = \
+	servers/core/folders.c \
+	servers/core/keywords.c \
 	servers/core/listener.c \
 	servers/core/maildir.c \
 	servers/core/maildir_msg.c \
 	servers/core/maildir_util.c \
 	servers/core/options.c \
+	servers/core/recent.c \
 	servers/core/sasl.c \
 	servers/core/session.c \
 	servers/core/uidlist.c \

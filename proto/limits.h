@@ -84,12 +84,11 @@
 #define IMAP_LINE_MAX           8192
 /* RFC 9051 §4.3 lets a literal be any size; the largest we take is one
  * message (APPEND), and a larger {n} is refused before it is read:
- * NO [TOOBIG] for {n} (RFC 4469 §4.1's code, RFC 7888 §4), BAD and close
+ * NO [TOOBIG] for {n} (RFC 9051 §7.1's code, RFC 7888 §4), BAD and close
  * for {n+}, whose octets are already on their way. */
 #define IMAP_LITERAL_MAX        MAIL_MESSAGE_MAX
-/* Literals in one command other than APPEND's message (LOGIN's password,
- * a SEARCH string): RFC 7888 §5 fixes 4096 for LITERAL-; we allow more,
- * but one command's literals together stay within a message's size. */
+/* One whole command, its lines and literals together: one message (an
+ * APPEND) and some room for the rest of the line around it. */
 #define IMAP_COMMAND_MAX        (MAIL_MESSAGE_MAX + 2 * IMAP_LINE_MAX)
 /* Nested parentheses in one command.  The grammar nests only in SEARCH
  * (RFC 9051 §6.4.4); deeper nesting is refused so that no recursion over

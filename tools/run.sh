@@ -20,7 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 servers=(
 	"pop3d 10110:starttls 10995:tls"
 	"smtpd 10025:starttls:mx 10587:starttls:submission 10465:tls:submission"
-	# "imapd 10143:starttls 10993:tls"
+	"imapd 10143:starttls 10993:tls"
 )
 
 "$here/mkdata.sh" "$data" "$bindir"
@@ -68,8 +68,14 @@ howto() {
 	imapd)
 		cat <<-TXT
 		IMAP  10143 (like 143, STARTTLS)  10993 (like 993, implicit TLS)
-		  curl --cacert $ca imaps://alice:wonderland@127.0.0.1:10993/INBOX
-		  openssl s_client -connect 127.0.0.1:10993 -CAfile $ca
+		  curl imap://alice:wonderland@127.0.0.1:10143/                 (list mailboxes)
+		  curl imap://alice:wonderland@127.0.0.1:10143/INBOX/\;UID=1     (fetch message UID 1)
+		  curl --ssl-reqd --cacert $ca "imap://alice:wonderland@localhost:10143/INBOX?SUBJECT%20hello"
+		  curl --cacert $ca imaps://alice:wonderland@localhost:10993/INBOX/\;UID=1
+		  openssl s_client -connect 127.0.0.1:10993 -CAfile $ca -crlf
+		  openssl s_client -connect 127.0.0.1:10143 -starttls imap -CAfile $ca -crlf
+		  python3 -c 'import imaplib; m = imaplib.IMAP4("127.0.0.1", 10143); m.login("alice", "wonderland"); print(m.select()); print(m.fetch("1", "(ENVELOPE)"))'
+		  nc -C 127.0.0.1 10143   (and type: a LOGIN alice wonderland, b SELECT INBOX, c FETCH 1 BODY[], d LOGOUT)
 		TXT
 		;;
 	esac

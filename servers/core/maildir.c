@@ -209,23 +209,34 @@ int maildir_deliver(const char *path, const char *data, size_t len,
 	return 0;
 }
 
-/* maildir_append - uidlist_sync() keeps the UIDs of messages missing from
- * a list as long as their files exist, so a list holding only the new
- * message assigns its UID without scanning the folder. */
 int maildir_append(const char *path, const char *data, size_t len,
 		   const char *flags, time_t mtime, uint32_t *uid_r,
 		   const char **error_r)
 {
-	char norm[MAILDIR_FLAGS_MAX + 1], info[MAILDIR_FLAGS_MAX + 4];
-	char file[PATH_MAX];
+	return maildir_append_keywords(path, data, len, flags, NULL, mtime,
+				       uid_r, error_r);
+}
+
+/* maildir_append_keywords - uidlist_sync() keeps the UIDs of messages
+ * missing from a list as long as their files exist, so a list holding only
+ * the new message assigns its UID without scanning the folder. */
+int maildir_append_keywords(const char *path, const char *data, size_t len,
+			    const char *flags, const char *keywords,
+			    time_t mtime, uint32_t *uid_r, const char **error_r)
+{
+	char norm[MAILDIR_FLAGS_MAX + 1], kw[MAILDIR_FLAGS_MAX + 1];
+	char info[2 * MAILDIR_FLAGS_MAX + 4], file[PATH_MAX];
 	const char *ignored;
 	struct maildir_msg msg = { .mtime = mtime != 0 ? mtime : time(NULL) };
 	struct maildir_list one = { .msgs = &msg, .count = 1 };
-	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0) {
-		*error_r = "invalid flag (only the letters A-Z)";
+	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0 ||
+	    maildir_keywords_parse(keywords != NULL ? keywords : "", true, kw) < 0) {
+		*error_r = keywords != NULL
+			? "invalid flag (only the letters A-Z and a-z)"
+			: "invalid flag (only the letters A-Z)";
 		return -1;
 	}
-	snprintf(info, sizeof(info), ":2,%s", norm);
+	snprintf(info, sizeof(info), ":2,%s%s", norm, kw);
 	if (store(path, data, len, "cur", info, mtime, &msg.name, error_r) < 0)
 		return -1;
 	msg.unique = strndup(msg.name, strcspn(msg.name, ":"));

@@ -21,7 +21,9 @@
  * stored with LF line ends, as Unix mail tools expect.
  *
  * Flags (the info after ":2,") are single letters kept in ASCII order:
- * D draft, F flagged, P passed (forwarded), R replied, S seen, T trashed.
+ * D draft, F flagged, P passed (forwarded), R replied, S seen, T trashed;
+ * after them the lower-case letters a-z are Dovecot's IMAP keywords
+ * (keywords.h), which every flag change keeps.
  *
  * Folders are Maildir++: the folder "Sent" is the Maildir "<root>/.Sent",
  * "Archive/2026" is "<root>/.Archive.2026".  INBOX is the root itself.
@@ -82,6 +84,11 @@ int maildir_append(const char *path, const char *data, size_t len,
 		   const char *flags, time_t mtime, uint32_t *uid_r,
 		   const char **error_r);
 
+/** maildir_append() with Dovecot keyword letters a-z (keywords.h) too. */
+int maildir_append_keywords(const char *path, const char *data, size_t len,
+			    const char *flags, const char *keywords,
+			    time_t mtime, uint32_t *uid_r, const char **error_r);
+
 /** List new/ and cur/, assigning UIDs to unseen messages (under a lock). */
 int maildir_scan(const char *path, struct maildir_list *list_r,
 		 const char **error_r);
@@ -106,6 +113,15 @@ int maildir_delete(const char *path, struct maildir_msg *msg,
  */
 int maildir_set_flags(const char *path, struct maildir_msg *msg,
 		      const char *flags, const char **error_r);
+
+/**
+ * Like maildir_set_flags(), with the keyword letters too: @p keywords
+ * holds lower-case letters a-z, Dovecot's keywords (see keywords.h),
+ * which maildir_set_flags() keeps as they are.
+ */
+int maildir_set_flags_keywords(const char *path, struct maildir_msg *msg,
+			       const char *flags, const char *keywords,
+			       const char **error_r);
 
 /** Path of a Maildir++ folder: "INBOX" -> @p root, "a/b" -> root/.a.b */
 char *maildir_folder_path(const char *root, const char *folder);

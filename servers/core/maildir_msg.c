@@ -358,25 +358,24 @@ int maildir_delete(const char *path, struct maildir_msg *msg,
 	return maildir_fsync_sub(path, msg->in_new ? "new" : "cur", error_r);
 }
 
-/* maildir_set_flags - a flag change is a rename within cur/ (or out of
- * new/).  It is not fsync'ed: rename is atomic, so after a crash the
- * message is there with the old flags or the new, and losing a flag change
- * is harmless while an fsync per STORE would be slow. */
-int maildir_set_flags(const char *path, struct maildir_msg *msg,
-		      const char *flags, const char **error_r)
+/* rename_info - a flag change is a rename within cur/ (or out of new/) to
+ * "<unique>:2,<upper><lower>" (the Maildir spec wants the letters in ASCII
+ * order, so flags before keywords).  It is not fsync'ed: rename is
+ * atomic, so after a crash the message is there with the old flags or the
+ * new, and losing a flag change is harmless while an fsync per STORE
+ * would be slow. */
+static int rename_info(const char *path, struct maildir_msg *msg,
+		       const char *upper, const char *lower,
+		       const char **error_r)
 {
-	char norm[MAILDIR_FLAGS_MAX + 1], target[PATH_MAX];
-	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0) {
-		*error_r = "invalid flag (only the letters A-Z)";
-		return -1;
-	}
-	size_t size = strlen(msg->unique) + strlen(norm) + 4;
+	char target[PATH_MAX];
+	size_t size = strlen(msg->unique) + strlen(upper) + strlen(lower) + 4;
 	char *name = malloc(size);
 	if (name == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
-	snprintf(name, size, "%s:2,%s", msg->unique, norm);
+	snprintf(name, size, "%s:2,%s%s", msg->unique, upper, lower);
 	int r = maildir_make_path(target, error_r, "%s/cur/%s", path, name);
 	if (r == 0)
 		r = on_message(path, msg, op_rename, target, error_r);
@@ -389,8 +388,38 @@ int maildir_set_flags(const char *path, struct maildir_msg *msg,
 	free(msg->name);
 	msg->name = name;
 	msg->in_new = false;
-	memcpy(msg->flags, norm, sizeof(norm));
+	snprintf(msg->flags, sizeof(msg->flags), "%s", upper);
 	return 0;
+}
+
+/* maildir_set_flags - the keyword letters the name has are kept: a POP3
+ * session marking a message \Seen must not drop an IMAP keyword. */
+int maildir_set_flags(const char *path, struct maildir_msg *msg,
+		      const char *flags, const char **error_r)
+{
+	char norm[MAILDIR_FLAGS_MAX + 1], kw[MAILDIR_FLAGS_MAX + 1];
+	const char *info = strchr(msg->name, ':');
+	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0) {
+		*error_r = "invalid flag (only the letters A-Z)";
+		return -1;
+	}
+	maildir_keywords_parse(info != NULL && strncmp(info, ":2,", 3) == 0 ? info + 3
+								       : "",
+			false, kw);
+	return rename_info(path, msg, norm, kw, error_r);
+}
+
+int maildir_set_flags_keywords(const char *path, struct maildir_msg *msg,
+			       const char *flags, const char *keywords,
+			       const char **error_r)
+{
+	char norm[MAILDIR_FLAGS_MAX + 1], kw[MAILDIR_FLAGS_MAX + 1];
+	if (maildir_flags_parse(flags != NULL ? flags : "", true, norm) < 0 ||
+	    maildir_keywords_parse(keywords != NULL ? keywords : "", true, kw) < 0) {
+		*error_r = "invalid flag (only the letters A-Z and a-z)";
+		return -1;
+	}
+	return rename_info(path, msg, norm, kw, error_r);
 }
 
 /* ---- folders and housekeeping -------------------------------------- */

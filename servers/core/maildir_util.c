@@ -52,7 +52,7 @@ int maildir_fsync_dir(const char *dir, const char **error_r)
 /* flags_parse - flags as a bit set ('A' + n is bit n), which sorts and
  * removes duplicates for free.  @p strict refuses anything but A-Z (what
  * callers ask for); otherwise other letters are skipped (in names, lower
- * case letters are Dovecot keywords, which we do not model). */
+ * case letters are Dovecot keywords, see maildir_keywords_parse()). */
 int maildir_flags_parse(const char *s, bool strict, char *out)
 {
 	uint32_t set = 0;
@@ -66,6 +66,25 @@ int maildir_flags_parse(const char *s, bool strict, char *out)
 	for (int i = 0; i < 26; i++)
 		if (set & (1u << i))
 			out[n++] = (char)('A' + i);
+	out[n] = '\0';
+	return 0;
+}
+
+/* maildir_keywords_parse - the same for the lower-case letters a-z,
+ * which Dovecot uses for IMAP keywords (keywords.h). */
+int maildir_keywords_parse(const char *s, bool strict, char *out)
+{
+	uint32_t set = 0;
+	size_t n = 0;
+	for (; *s != '\0'; s++) {
+		if (*s >= 'a' && *s <= 'z')
+			set |= 1u << (*s - 'a');
+		else if (strict)
+			return -1;
+	}
+	for (int i = 0; i < 26; i++)
+		if (set & (1u << i))
+			out[n++] = (char)('a' + i);
 	out[n] = '\0';
 	return 0;
 }

@@ -27,6 +27,8 @@ int maildir_fsync_dir(const char *dir, const char **error_r);
 int maildir_fsync_sub(const char *path, const char *sub, const char **error_r);
 /** Flags as sorted, de-duplicated A-Z letters; @p strict refuses others. */
 int maildir_flags_parse(const char *s, bool strict, char *out);
+/** Keyword letters (a-z) sorted, de-duplicated; @p strict refuses others. */
+int maildir_keywords_parse(const char *s, bool strict, char *out);
 /** The flags of a file name (after ":2,"), sorted. */
 void maildir_flags_from_name(const char *name, char *out);
 /** Count LFs and CRLFs in a chunk; *prev carries the last byte over. */

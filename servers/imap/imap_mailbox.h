@@ -1,0 +1,118 @@
+/*
+ * imap_mailbox.h - the selected mailbox as one session sees it.
+ *
+ * Several sessions may have one Maildir open at once, and mail may be
+ * delivered at any moment.  Each session keeps its own view: the messages
+ * in the order of their UIDs, so that message n (its sequence number,
+ * RFC 9051 §2.3.1.2) is the view's n-th.  The view changes only when the
+ * session tells its client, because the client's numbers must stay valid
+ * until then:
+ *
+ *   - a message that is gone from the disk stays in the view as a "ghost"
+ *     until an EXPUNGE response is allowed (RFC 9051 §7.5.1: not while a
+ *     FETCH, STORE or SEARCH is answered, and never between commands);
+ *   - new messages are added at the end and announced with EXISTS;
+ *   - flags another session changed are announced with FETCH (FLAGS ...).
+ *
+ * imap_mailbox_sync() brings the view up to date with the disk and notes
+ * what to tell; imap_mailbox_announce() writes those untagged responses.
+ * Whether the disk changed at all is known from inotify on new/ and cur/,
+ * so a quiet mailbox costs nothing per command, and IDLE can sleep on the
+ * same descriptor.
+ *
+ * Flags: the system flags are Maildir's letters (RFC 9051 §2.3.2 to
+ * Maildir, as Dovecot maps them): \Seen S, \Answered R, \Flagged F,
+ * \Deleted T, \Draft D; keywords are Dovecot's letters a-z (keywords.h).
+ * \Recent is the session's own (recent.h).
+ */
+#ifndef MAILLAB_IMAP_MAILBOX_H
+#define MAILLAB_IMAP_MAILBOX_H
+
+#include "../../common/buf.h"
+#include "../core/keywords.h"
+#include "../core/maildir.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* System flags as bits. */
+#define IMAP_F_SEEN     0x01u
+#define IMAP_F_ANSWERED 0x02u
+#define IMAP_F_FLAGGED  0x04u
+#define IMAP_F_DELETED  0x08u
+#define IMAP_F_DRAFT    0x10u
+#define IMAP_F_RECENT   0x20u /**< session only: never stored */
+#define IMAP_F_STORED   0x1fu /**< the flags kept in the file name */
+
+struct imap_msg {
+	struct maildir_msg file;  /**< name, UID, sizes, INTERNALDATE */
+	unsigned flags;           /**< IMAP_F_* */
+	uint32_t keywords;        /**< bit i: keyword i of the mailbox */
+	bool expunged;            /**< gone from disk, EXPUNGE not yet sent */
+	bool flags_changed;       /**< FETCH (FLAGS) not yet sent */
+};
+
+struct imap_mailbox {
+	char *name;               /**< as on the wire */
+	char *path;               /**< the Maildir */
+	bool readonly;            /**< EXAMINE */
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	struct imap_msg *msgs;    /**< message n is msgs[n - 1] */
+	size_t count;
+	size_t exists_sent;       /**< the message count the client knows */
+	size_t recent_sent;       /**< the RECENT count the client knows */
+	struct keywords kw;
+	size_t kw_sent;           /**< keyword letters the client knows */
+	int inotify_fd;           /**< -1: unavailable, always rescan */
+	bool lost;                /**< deleted, or UIDVALIDITY changed */
+};
+
+/** Open the Maildir at @p path and build the first view. */
+int imap_mailbox_open(const char *name, const char *path, bool readonly,
+		      struct imap_mailbox **mb_r, const char **error_r);
+void imap_mailbox_close(struct imap_mailbox *mb);
+
+/**
+ * Compare the view with the disk if anything changed there.  Sets
+ * mb->lost (and returns -1) if the mailbox is gone or was renumbered.
+ */
+int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r);
+/**
+ * Write the untagged responses for what changed: EXPUNGE (only if
+ * @p expunge_ok; ghosts stay otherwise), EXISTS, RECENT, FLAGS, FETCH.
+ */
+void imap_mailbox_announce(struct imap_mailbox *mb, struct buf *out,
+			   bool expunge_ok);
+/** SELECT's untagged replies: FLAGS, PERMANENTFLAGS, EXISTS, RECENT. */
+void imap_mailbox_select_replies(struct imap_mailbox *mb, struct buf *out);
+
+/**
+ * Store new flags and keywords of message @p i (rename in the Maildir).
+ * The view is updated; nothing is announced (STORE answers itself).
+ */
+int imap_mailbox_set_flags(struct imap_mailbox *mb, size_t i, unsigned flags,
+			   uint32_t keywords, const char **error_r);
+/** Keyword index of @p name, adding it to the mailbox if @p create. */
+int imap_mailbox_keyword(struct imap_mailbox *mb, const char *name,
+			 bool create, const char **error_r);
+/**
+ * Remove message @p i from the disk and the view, writing "* n EXPUNGE"
+ * to @p out (EXPUNGE, CLOSE's silent expunge passes NULL).
+ */
+int imap_mailbox_expunge(struct imap_mailbox *mb, size_t i, struct buf *out,
+			 const char **error_r);
+
+/** "\Seen \Answered" for @p flags plus keyword names, no parentheses. */
+void imap_flags_put(const struct imap_mailbox *mb, unsigned flags,
+		    uint32_t keywords, struct buf *out);
+/** Flags from the letters of a Maildir file name (after ":2,"). */
+void imap_flags_from_name(const char *name, unsigned *flags_r,
+			  uint32_t *keywords_r);
+/** The bit of a stored system flag ("\\Seen", any case), or 0. */
+unsigned imap_flag_bit(const char *name);
+/** Maildir letters for @p flags, keeping letters we do not map (P). */
+void imap_flags_letters(unsigned flags, const char *old_upper, char *out);
+
+#endif

@@ -1,0 +1,138 @@
+"""test_imap_concurrency.py - several sessions on one mailbox, each in its
+own imapd process, as in real use (a phone and a laptop on one INBOX).
+
+RFC 9051 §7.3.1 (EXISTS), §7.5.1 (EXPUNGE, and when it may not be sent),
+§7.5.2 (FETCH for flag changes), RFC 2177 (IDLE).
+"""
+
+import select
+import unittest
+
+from harness import crlf
+from imap_harness import ImapTestCase
+
+
+NEW_MAIL = (b"From: Dave <dave@maillab.test>\nTo: alice@maillab.test\n"
+            b"Subject: Late\n\nArrived while you were connected.\n")
+
+
+class TwoSessions(ImapTestCase):
+    def setUp(self):
+        super().setUp()
+        self.server = self.start()
+        self.a = self.raw(self.server)
+        self.a.login(select="INBOX")
+        self.b = self.raw(self.server)
+        self.b.login(select="INBOX")
+
+    def test_append_in_one_exists_in_the_other(self):
+        self.a.send("x APPEND INBOX {%d}\r\n" % len(crlf(NEW_MAIL)))
+        self.assertEqual(self.a.read_with_literals(), b"+ Ready for literal data")
+        self.a.send(crlf(NEW_MAIL) + b"\r\n")
+        lines = self.a.response("x")
+        self.assertIn(b"* 4 EXISTS", lines)
+        self.assertRegex(lines[-1], rb"^x OK \[APPENDUID \d+ 4\]")
+        lines = self.b.command("y", "NOOP")
+        self.assertIn(b"* 4 EXISTS", lines)
+        lines = self.b.command("z", "FETCH 4 BODY.PEEK[]")
+        self.assertEqual(lines[0], b"* 4 FETCH (BODY[] {%d}\r\n" % len(crlf(NEW_MAIL))
+                         + crlf(NEW_MAIL) + b")")
+
+    def test_delivery_seen_by_both(self):
+        self.deliver("alice", NEW_MAIL)
+        self.assertIn(b"* 4 EXISTS", self.a.command("x", "NOOP"))
+        self.assertIn(b"* 4 EXISTS", self.b.command("y", "NOOP"))
+
+    def test_expunge_keeps_numbers_valid_until_told(self):
+        self.assertEqual(self.a.tagged("a1", "STORE 1 +FLAGS.SILENT (\\Deleted)"),
+                         "a1 OK STORE completed")
+        self.assertEqual(self.a.command("a2", "EXPUNGE"),
+                         [b"* 1 EXPUNGE", b"a2 OK EXPUNGE completed"])
+        # B still numbers the messages 1..3: message 3 is still "Ten lines"
+        lines = self.b.command("b1", "FETCH 3 BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+        self.assertIn(b"Subject: Ten lines", lines[0])
+        self.assertNotIn(b"* 1 EXPUNGE", lines)
+        self.assertEqual(self.b.command("b2", "SEARCH ALL"),
+                         [b"* SEARCH 1 2 3", b"b2 OK SEARCH completed"])
+        # until a command that may carry EXPUNGE
+        self.assertEqual(self.b.command("b3", "NOOP"),
+                         [b"* 1 EXPUNGE", b"b3 OK NOOP completed"])
+        lines = self.b.command("b4", "FETCH 2 BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+        self.assertIn(b"Subject: Ten lines", lines[0])
+
+    def test_flag_change_is_reported(self):
+        self.a.tagged("a1", "STORE 2 +FLAGS.SILENT (\\Flagged)")
+        self.assertEqual(self.b.command("b1", "NOOP"),
+                         [b"* 2 FETCH (FLAGS (\\Flagged))", b"b1 OK NOOP completed"])
+
+    def test_recent_goes_to_one_session_only(self):
+        self.deliver("alice", NEW_MAIL)
+        got_a = self.a.command("x", "NOOP")
+        got_b = self.b.command("y", "NOOP")
+        recent = [l for l in got_a + got_b if l.endswith(b" RECENT")]
+        # A selected first and holds 1..3; the new one goes to whoever
+        # looked first (A here); B never sees a \Recent message
+        self.assertIn(b"* 4 RECENT", recent)
+        self.assertIn(b"* 0 RECENT", recent)
+
+
+class Idle(ImapTestCase):
+    def setUp(self):
+        super().setUp()
+        self.server = self.start()
+        self.c = self.raw(self.server)
+        self.c.login(select="INBOX")
+
+    def test_idle_wakes_on_new_mail(self):
+        self.c.send("i IDLE\r\n")
+        self.assertEqual(self.c.read_with_literals(), b"+ idling")
+        self.assertTrue(self.c.nothing_pending(0.2))
+        self.deliver("alice", NEW_MAIL)
+        # the untagged EXISTS arrives without any command from the client
+        self.assertEqual(self.c.read_with_literals(timeout=5), b"* 4 EXISTS")
+        self.assertEqual(self.c.read_with_literals(), b"* 4 RECENT")
+        self.c.send("DONE\r\n")
+        self.assertEqual(self.c.response("i"), [b"i OK IDLE terminated"])
+
+    def test_idle_reports_expunge_from_another_session(self):
+        other = self.raw(self.server)
+        other.login(select="INBOX")
+        self.c.send("i IDLE\r\n")
+        self.assertEqual(self.c.read_with_literals(), b"+ idling")
+        other.tagged("o1", "STORE 2 +FLAGS.SILENT (\\Deleted)")
+        # this session selected first, so the message is \Recent here
+        self.assertEqual(self.c.read_with_literals(timeout=5),
+                         b"* 2 FETCH (FLAGS (\\Deleted \\Recent))")
+        other.tagged("o2", "EXPUNGE")
+        self.assertEqual(self.c.read_with_literals(timeout=5), b"* 2 EXPUNGE")
+        self.c.send("DONE\r\n")
+        self.assertEqual(self.c.response("i"), [b"i OK IDLE terminated"])
+
+    def test_idle_costs_no_cpu(self):
+        # a waiting session sleeps in poll(): its CPU time stays ~0 while
+        # a busy-polling loop would use a good part of a second
+        self.c.send("i IDLE\r\n")
+        self.assertEqual(self.c.read_with_literals(), b"+ idling")
+        pid = self.session_pid()
+        before = self.cpu_ticks(pid)
+        r, _, _ = select.select([self.c.sock], [], [], 1.0)
+        self.assertEqual(r, [])
+        self.assertLessEqual(self.cpu_ticks(pid) - before, 5)
+        self.c.send("DONE\r\n")
+        self.assertEqual(self.c.response("i"), [b"i OK IDLE terminated"])
+
+    def session_pid(self):
+        children = open("/proc/%d/task/%d/children" % (self.server.proc.pid,
+                                                     self.server.proc.pid)).read()
+        pids = [int(p) for p in children.split()]
+        self.assertEqual(len(pids), 1, "one session process expected")
+        return pids[0]
+
+    @staticmethod
+    def cpu_ticks(pid):
+        fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+if __name__ == "__main__":
+    unittest.main()
