@@ -10,7 +10,7 @@
 
 int session_send(struct netio *io, struct buf *out)
 {
-	int r = netio_write(io, out->data, out->len);
+	int r = out->len > 0 ? netio_write(io, out->data, out->len) : 0;
 	buf_reset(out);
 	return r;
 }

@@ -22,6 +22,7 @@
 
 #include "../../common/linebuf.h"
 #include "../../common/netio.h"
+#include "../core/session.h"
 #include "imap_core.h"
 
 #include <errno.h>
@@ -37,43 +38,10 @@
 /* Octets of a literal read per call. */
 #define LITERAL_CHUNK (64 * 1024)
 
-static int send_out(struct netio *io, struct buf *out)
-{
-	int r = out->len > 0 ? netio_write(io, out->data, out->len) : 0;
-	buf_reset(out);
-	return r;
-}
-
 /* flush - the core's hook for large answers. */
 static int flush(void *arg, struct buf *out)
 {
-	return send_out(arg, out);
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* start_tls - the server half of STARTTLS; false ends the session. */
-static bool start_tls(struct netio *io, const struct conn_info *ci,
-		      struct imap_session *s)
-{
-	size_t dropped;
-	const char *error;
-	if (netio_tls_accept(io, ci->tls, &dropped, &error) < 0) {
-		trace_event(&ci->trace, "error STARTTLS handshake: %s", error);
-		return false;
-	}
-	if (dropped > 0)
-		trace_event(&ci->trace, "discarded %zu octets pipelined "
-			    "before the TLS handshake", dropped);
-	trace_event(&ci->trace, "tls %s %s", netio_tls_version(io),
-		    netio_tls_cipher(io));
-	imap_tls_started(s);
-	return true;
+	return session_send(arg, out);
 }
 
 /* ended - the connection could not be read: say why, in the trace. */
@@ -82,7 +50,7 @@ static bool ended(struct netio *io, struct imap_session *s, struct buf *out,
 {
 	if (st == NETIO_TIMEOUT) {
 		imap_timed_out(s, out);
-		(void)send_out(io, out); /* the client may be gone */
+		(void)session_send(io, out); /* the client may be gone */
 	} else {
 		imap_disconnected(s, st == NETIO_EOF
 				  ? "client closed the connection"
@@ -143,7 +111,7 @@ static bool idle_wait(struct netio *io, const struct imap_server *srv,
 			return ended(io, s, out, NETIO_TIMEOUT);
 		if (fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
 			imap_idle_wake(s, out);
-			if (send_out(io, out) < 0)
+			if (session_send(io, out) < 0)
 				return false;
 			if (imap_session_state(s) == IMAP_LOGOUT)
 				return false;
@@ -174,8 +142,8 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 		act = imap_feed(s, in->data, in->len, out, &slow);
 	}
 	if (slow)
-		sleep_ms(srv->opts->auth_delay_ms);
-	if (send_out(io, out) < 0) {
+		session_delay_ms(srv->opts->auth_delay_ms);
+	if (session_send(io, out) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}
@@ -185,7 +153,10 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 	case IMAP_CLOSE:
 		return false;
 	case IMAP_STARTTLS:
-		return start_tls(io, ci, s);
+		if (!session_start_tls(io, ci))
+			return false;
+		imap_tls_started(s);
+		return true;
 	case IMAP_IDLE:
 		return idle_wait(io, srv, s, out);
 	}
@@ -213,7 +184,7 @@ void imap_serve(struct netio *io, const struct conn_info *ci, void *arg)
 	buf_init(&in, LITERAL_CHUNK + IMAP_LINE_MAX + 2);
 	imap_set_flush(s, flush, io);
 	imap_greeting(s, &out);
-	if (send_out(io, &out) == 0)
+	if (session_send(io, &out) == 0)
 		while (one_input(io, ci, srv, s, &in, &out))
 			;
 	imap_session_free(s);
