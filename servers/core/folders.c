@@ -8,6 +8,8 @@
  */
 #include "folders.h"
 
+#include "../../common/buf.h"
+
 #include "maildir.h"
 #include "maildir_util.h"
 
@@ -26,7 +28,6 @@
 
 #define SUBS_FILE "maillab-subscriptions"
 #define SUBS_LOCK "maillab-subscriptions.lock"
-#define SUBS_TMP  "maillab-subscriptions.tmp"
 /* Maildir++ marks a folder with an empty file of this name, so that
  * delivery agents know they deliver into a folder, not a user's INBOX. */
 #define FOLDER_MARK "maildirfolder"
@@ -420,24 +421,15 @@ int folders_subscriptions(const char *root, struct folder_list *list,
 static int save_subscriptions(const char *root, const struct folder_list *l,
 			      const char **error_r)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	if (maildir_make_path(tmp, error_r, "%s/" SUBS_TMP, root) < 0 ||
-	    maildir_make_path(path, error_r, "%s/" SUBS_FILE, root) < 0)
-		return -1;
-	FILE *f = fopen(tmp, "we");
-	if (f == NULL) {
-		*error_r = maildir_sys_error("create subscriptions");
-		return -1;
-	}
+	struct buf text;
+	buf_init(&text, (size_t)l->count * (NAME_MAX + 2) + 1);
 	for (size_t i = 0; i < l->count; i++)
 		if (l->items[i].name[0] != '\0')
-			fprintf(f, "%s\n", l->items[i].name);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		*error_r = maildir_sys_error("write subscriptions");
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+			buf_printf(&text, "%s\n", l->items[i].name);
+	int r = maildir_replace_file(root, SUBS_FILE, text.data ? text.data : "",
+				     text.len, false, error_r);
+	buf_free(&text);
+	return r;
 }
 
 int folders_subscribe(const char *root, const char *name, bool on,

@@ -9,6 +9,8 @@
  */
 #include "keywords.h"
 
+#include "../../common/buf.h"
+
 #include "maildir_util.h"
 
 #include <errno.h>
@@ -23,7 +25,6 @@
 
 #define KEYWORDS_FILE "dovecot-keywords"
 #define KEYWORDS_LOCK "maillab-keywords.lock"
-#define KEYWORDS_TMP  "maillab-keywords.tmp"
 /* A keyword is an atom (RFC 9051 §9, flag-keyword); we keep it within one
  * line of the file and well under the command line limit. */
 #define KEYWORD_NAME_MAX 250
@@ -78,29 +79,21 @@ int keywords_find(const struct keywords *kw, const char *name)
 	return -1;
 }
 
-/* save - write the table to a temporary file and rename it into place. */
+/* save - the table, replaced atomically and durably: a keyword letter in a
+ * file name is meaningless without the line that names it. */
 static int save(const char *dir, const struct keywords *kw,
 		const char **error_r)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	if (maildir_make_path(tmp, error_r, "%s/" KEYWORDS_TMP, dir) < 0 ||
-	    maildir_make_path(path, error_r, "%s/" KEYWORDS_FILE, dir) < 0)
-		return -1;
-	FILE *f = fopen(tmp, "we");
-	if (f == NULL) {
-		*error_r = maildir_sys_error("create dovecot-keywords");
-		return -1;
-	}
+	struct buf text;
+	buf_init(&text, (size_t)kw->count * (KEYWORD_NAME_MAX + 8) + 1);
 	for (size_t i = 0; i < kw->count; i++)
 		if (kw->names[i] != NULL)
-			fprintf(f, "%zu %s\n", i, kw->names[i]);
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-		*error_r = maildir_sys_error("write dovecot-keywords");
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+			buf_printf(&text, "%zu %s\n", i, kw->names[i]);
+	int r = maildir_replace_file(dir, KEYWORDS_FILE,
+				     text.data ? text.data : "", text.len, true,
+				     error_r);
+	buf_free(&text);
+	return r;
 }
 
 /* valid_name - a keyword is an atom; no '\' (that starts system flags),

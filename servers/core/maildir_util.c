@@ -116,3 +116,31 @@ int maildir_fsync_sub(const char *path, const char *sub, const char **error_r)
 		return -1;
 	return maildir_fsync_dir(dir, error_r);
 }
+
+int maildir_replace_file(const char *dir, const char *name, const char *text,
+			 size_t len, bool durable, const char **error_r)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	if (maildir_make_path(tmp, error_r, "%s/%s.maillab.tmp", dir, name) < 0 ||
+	    maildir_make_path(path, error_r, "%s/%s", dir, name) < 0)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*error_r = maildir_sys_error(name);
+		return -1;
+	}
+	bool ok = true;
+	for (size_t done = 0; ok && done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+		ok = n > 0 || (n < 0 && errno == EINTR);
+		done += n > 0 ? (size_t)n : 0;
+	}
+	ok = ok && (!durable || fsync(fd) == 0);
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		*error_r = maildir_sys_error(name);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

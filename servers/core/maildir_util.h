@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Tries when another process got in the way: a unique name taken in
+/** Tries when another process got in the way: a unique name taken in
  * tmp/, or a message renamed again while we looked for it. */
 #define MAILDIR_RETRIES 3
-/* Bytes per write(2) or read(2) while converting or measuring. */
+/** Bytes per write(2) or read(2) while converting or measuring. */
 #define MAILDIR_IO_CHUNK 65536
 
 /** "what: strerror(errno)", valid until the next call (one session per
@@ -25,6 +25,14 @@ int maildir_make_path(char *out, const char **error_r, const char *fmt, ...)
 int maildir_fsync_dir(const char *dir, const char **error_r);
 /** fsync the subdirectory @p sub ("new", "cur") of the Maildir @p path. */
 int maildir_fsync_sub(const char *path, const char *sub, const char **error_r);
+/**
+ * Replace the small file DIR/NAME with @p text: it is written to
+ * DIR/NAME.maillab.tmp (and fsync'ed if @p durable), then renamed over the
+ * old file, so a reader sees the old content or the new, never half of
+ * either.  The caller holds whatever lock guards the file.
+ */
+int maildir_replace_file(const char *dir, const char *name, const char *text,
+			 size_t len, bool durable, const char **error_r);
 /** Flags as sorted, de-duplicated A-Z letters; @p strict refuses others. */
 int maildir_flags_parse(const char *s, bool strict, char *out);
 /** Keyword letters (a-z) sorted, de-duplicated; @p strict refuses others. */

@@ -20,7 +20,6 @@
 
 #define RECENT_FILE "maillab-recent"
 #define RECENT_LOCK "maillab-recent.lock"
-#define RECENT_TMP  "maillab-recent.tmp"
 
 int recent_peek(const char *dir, uint32_t uidvalidity, uint32_t *mark_r,
 		const char **error_r)
@@ -48,24 +47,13 @@ int recent_peek(const char *dir, uint32_t uidvalidity, uint32_t *mark_r,
 static int save(const char *dir, uint32_t uidvalidity, uint32_t mark,
 		const char **error_r)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	if (maildir_make_path(tmp, error_r, "%s/" RECENT_TMP, dir) < 0 ||
-	    maildir_make_path(path, error_r, "%s/" RECENT_FILE, dir) < 0)
-		return -1;
-	FILE *f = fopen(tmp, "we");
-	if (f == NULL) {
-		*error_r = maildir_sys_error("create maillab-recent");
-		return -1;
-	}
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%" PRIu32 " %" PRIu32 "\n",
+			 uidvalidity, mark);
 	/* No fsync: losing the mark in a crash only makes some messages
 	 * recent once more, which is harmless. */
-	fprintf(f, "%" PRIu32 " %" PRIu32 "\n", uidvalidity, mark);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		*error_r = maildir_sys_error("write maillab-recent");
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return maildir_replace_file(dir, RECENT_FILE, text, (size_t)n, false,
+				    error_r);
 }
 
 int recent_claim(const char *dir, uint32_t uidvalidity, uint32_t last_uid,

@@ -261,10 +261,28 @@ static size_t table_match(struct table *t, struct maildir_list *list)
 	return news;
 }
 
+/* name_usecs - the delivery time written in a Maildir name,
+ * "<secs>.M<usecs>..." (maillab, Dovecot, qmail's successors), in
+ * microseconds; 0 if the name has another shape.  It orders messages that
+ * arrived within one second, and, unlike the mtime, it is not changed by
+ * an IMAP APPEND that sets INTERNALDATE.  Dovecot does not zero-pad the
+ * microseconds, so they must be compared as numbers, not as text. */
+static unsigned long long name_usecs(const char *name)
+{
+	char *end;
+	unsigned long long secs = strtoull(name, &end, 10);
+	if (end == name || strncmp(end, ".M", 2) != 0)
+		return 0;
+	return secs * 1000000ULL + strtoull(end + 2, NULL, 10);
+}
+
 static int msg_by_arrival(const void *a, const void *b)
 {
 	const struct maildir_msg *x = *(const struct maildir_msg *const *)a;
 	const struct maildir_msg *y = *(const struct maildir_msg *const *)b;
+	unsigned long long ux = name_usecs(x->name), uy = name_usecs(y->name);
+	if (ux != 0 && uy != 0 && ux != uy)
+		return ux < uy ? -1 : 1;
 	if (x->mtime != y->mtime)
 		return x->mtime < y->mtime ? -1 : 1;
 	return strcmp(x->name, y->name);
