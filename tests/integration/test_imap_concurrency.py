@@ -89,7 +89,7 @@ class Idle(ImapTestCase):
         self.assertTrue(self.c.nothing_pending(0.2))
         self.deliver("alice", NEW_MAIL)
         # the untagged EXISTS arrives without any command from the client
-        self.assertEqual(self.c.read_with_literals(timeout=5), b"* 4 EXISTS")
+        self.assertEqual(self.c.read_with_literals(timeout=20), b"* 4 EXISTS")
         self.assertEqual(self.c.read_with_literals(), b"* 4 RECENT")
         self.c.send("DONE\r\n")
         self.assertEqual(self.c.response("i"), [b"i OK IDLE terminated"])
@@ -101,10 +101,10 @@ class Idle(ImapTestCase):
         self.assertEqual(self.c.read_with_literals(), b"+ idling")
         other.tagged("o1", "STORE 2 +FLAGS.SILENT (\\Deleted)")
         # this session selected first, so the message is \Recent here
-        self.assertEqual(self.c.read_with_literals(timeout=5),
+        self.assertEqual(self.c.read_with_literals(timeout=20),
                          b"* 2 FETCH (FLAGS (\\Deleted \\Recent))")
         other.tagged("o2", "EXPUNGE")
-        self.assertEqual(self.c.read_with_literals(timeout=5), b"* 2 EXPUNGE")
+        self.assertEqual(self.c.read_with_literals(timeout=20), b"* 2 EXPUNGE")
         self.c.send("DONE\r\n")
         self.assertEqual(self.c.response("i"), [b"i OK IDLE terminated"])
 

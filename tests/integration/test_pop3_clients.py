@@ -19,9 +19,9 @@ class Poplib(Pop3TestCase):
     def pop(self, mode="starttls"):
         port = self.server.port_for(mode)
         if mode == "tls":
-            p = poplib.POP3_SSL("127.0.0.1", port, context=self.ctx, timeout=5)
+            p = poplib.POP3_SSL("127.0.0.1", port, context=self.ctx, timeout=20)
         else:
-            p = poplib.POP3("127.0.0.1", port, timeout=5)
+            p = poplib.POP3("127.0.0.1", port, timeout=20)
         self.addCleanup(p.close)
         return p
 

@@ -171,7 +171,7 @@ class Limits(Pop3TestCase):
         server = self.start(extra=["--timeout", "1"])
         c = self.connect(server)
         t0 = time.monotonic()
-        c.expect_closed(timeout=5)
+        c.expect_closed(timeout=20)
         self.assertGreaterEqual(time.monotonic() - t0, 0.9)
         self.connect(server).login("alice")
 
@@ -183,8 +183,8 @@ class Signals(Pop3TestCase):
         c.login("alice")
         self.assertOk(c.cmd("DELE 1"))
         server.proc.send_signal(signal.SIGTERM)
-        c.expect_closed(timeout=5)
-        self.assertEqual(server.proc.wait(timeout=5), 0)
+        c.expect_closed(timeout=20)
+        self.assertEqual(server.proc.wait(timeout=20), 0)
         self.assertEqual(len(self.maildir_files("alice")), 3,
                          "a session ended by SIGTERM must not enter UPDATE")
 
@@ -192,7 +192,7 @@ class Signals(Pop3TestCase):
         server = self.start()
         self.connect(server)
         server.proc.send_signal(signal.SIGINT)
-        self.assertEqual(server.proc.wait(timeout=5), 0)
+        self.assertEqual(server.proc.wait(timeout=20), 0)
 
     def test_no_session_processes_left_after_stop(self):
         server = self.start()
@@ -202,7 +202,7 @@ class Signals(Pop3TestCase):
         children = self._children(pid)
         self.assertGreaterEqual(len(children), 3, "one process per connection")
         server.proc.send_signal(signal.SIGTERM)
-        self.assertEqual(server.proc.wait(timeout=5), 0)
+        self.assertEqual(server.proc.wait(timeout=20), 0)
         deadline = time.monotonic() + 5
         while any(os.path.exists("/proc/%d" % p) and not self._zombie(p) for p in children):
             self.assertLess(time.monotonic(), deadline, "session processes survived")

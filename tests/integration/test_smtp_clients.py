@@ -27,7 +27,7 @@ class Smtplib(SmtpTestCase):
         self.ctx = tls_context(self.data)
 
     def client(self, mode, cls=smtplib.SMTP, **kw):
-        s = cls("127.0.0.1", self.server.port_for(mode), timeout=5, **kw)
+        s = cls("127.0.0.1", self.server.port_for(mode), timeout=20, **kw)
         self.addCleanup(s.close)
         return s
 
