@@ -125,11 +125,25 @@ class Dovecot:
         # so this tree is not inside the test's 0700 scratch directory.
         self.dir = tempfile.mkdtemp(prefix="maillab-dovecot-")
         os.chmod(self.dir, 0o755)
-        self.ports = {k: harness.free_port() for k in ("imap", "imaps", "pop3", "pop3s")}
         with open(os.path.join(self.dir, "users"), "w") as f:
             for user, password in USERS.items():
                 f.write("%s:{PLAIN}%s\n" % (user, password))
         self._mail(messages, uid, gid)
+        # A free port can be taken by someone else between the check and
+        # Dovecot's bind; then Dovecot refuses to start.  Try fresh ports.
+        for attempt in range(3):
+            error = self._start(tls_dir, harness)
+            if error is None:
+                break
+        else:
+            raise AssertionError("dovecot did not start:\n" + error)
+        for port in self.ports.values():
+            _wait_port(port, None, "dovecot")
+
+    def _start(self, tls_dir, harness):
+        """Write the configuration with fresh ports and start Dovecot;
+        None on success, else what it said."""
+        self.ports = {k: harness.free_port() for k in ("imap", "imaps", "pop3", "pop3s")}
         dh = "/usr/share/dovecot/dh.pem"
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
@@ -139,13 +153,14 @@ class Dovecot:
                 dh=("ssl_dh = <%s" % dh) if os.path.exists(dh) else "",
                 **self.ports))
         # the daemon keeps its stderr: a file, not a pipe nobody drains
-        with open(os.path.join(self.dir, "start.log"), "wb") as out:
+        start_log = os.path.join(self.dir, "start.log")
+        with open(start_log, "wb") as out:
             r = subprocess.run(["dovecot", "-c", self.conf], stdin=subprocess.DEVNULL,
                                stdout=out, stderr=out, timeout=30)
-        if r.returncode != 0:
-            raise AssertionError("dovecot did not start:\n" + self.log())
-        for port in self.ports.values():
-            _wait_port(port, None, "dovecot")
+        if r.returncode == 0:
+            return None
+        with open(start_log, errors="replace") as f:
+            return f.read() + self.log()
 
     def _mail(self, messages, uid, gid):
         root = os.path.join(self.dir, "mail", "alice", "Maildir")
