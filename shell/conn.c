@@ -180,17 +180,27 @@ void conn_close(struct conn *c)
 
 int conn_send(struct conn *c, const void *data, size_t len)
 {
-	return netio_write(c->io, data, len);
+	if (netio_write(c->io, data, len) < 0)
+		return -1;
+	if (c->tap.sent != NULL)
+		c->tap.sent(c->tap.ctx, data, len);
+	return 0;
 }
 
 enum netio_status conn_read_line(struct conn *c, char **line_r, size_t *len_r)
 {
 	unsigned flags;
-	return netio_read_line(c->io, line_r, len_r, &flags);
+	enum netio_status st = netio_read_line(c->io, line_r, len_r, &flags);
+	if (st == NETIO_OK && c->tap.line != NULL)
+		c->tap.line(c->tap.ctx, *line_r, *len_r);
+	return st;
 }
 
 enum netio_status conn_read_bytes(struct conn *c, size_t want,
 				  const char **data_r, size_t *len_r)
 {
-	return netio_read_bytes(c->io, want, data_r, len_r);
+	enum netio_status st = netio_read_bytes(c->io, want, data_r, len_r);
+	if (st == NETIO_OK && c->tap.bytes != NULL)
+		c->tap.bytes(c->tap.ctx, *data_r, *len_r);
+	return st;
 }

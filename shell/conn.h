@@ -23,16 +23,31 @@
 
 struct tls_client;
 
+/** Where to connect, parsed from a URL (pop3://, imaps://, ...). */
 struct conn_url {
-	enum track_proto proto;
+	enum track_proto proto; /**< from the scheme */
 	bool implicit_tls;   /**< pop3s, imaps, smtps */
-	char host[256];
-	char port[8];
+	char host[256];      /**< a name, or an address (IPv6 without brackets) */
+	char port[8];        /**< the port, or the scheme's default */
 };
 
+/**
+ * Who watches the bytes as they cross (the session recorder, record.c);
+ * every function may be NULL.  Lines come without their CRLF; literal
+ * bytes come as they were read.
+ */
+struct conn_tap {
+	void (*sent)(void *ctx, const char *data, size_t len); /**< a line or bytes sent to the server */
+	void (*line)(void *ctx, const char *line, size_t len); /**< one line the server sent */
+	void (*bytes)(void *ctx, const char *data, size_t len); /**< literal bytes the server sent */
+	void *ctx; /**< passed to each function */
+};
+
+/** One connection to a server. */
 struct conn {
-	struct netio *io;
-	struct conn_url url;
+	struct netio *io; /**< the socket, plain or TLS */
+	struct conn_url url; /**< where it goes */
+	struct conn_tap tap; /**< who watches the bytes (may be all NULL) */
 };
 
 /** Parse "pop3s://host:port"; -1 and a reason if it is not one of ours. */

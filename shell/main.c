@@ -11,9 +11,15 @@
  *                exit status says whether the session went as expected
  *                (exec.c defines "expected").
  *
+ * Or, with --replay, --replay-live, --serve or --export, one of the ways
+ * of playing an annotated session back (replay.h) instead of a shell.
+ *
  * Everything else happens in the files listed in shell.h.
  */
 #include "shell.h"
+
+#include "record.h"
+#include "replay.h"
 
 #include "../common/tls.h"
 
@@ -66,9 +72,80 @@ static void usage(FILE *out)
 "  --history-dir DIR  keep history files here; --no-history: none\n"
 "  -h, --help         this text\n"
 "\n"
+"Annotated sessions (docs/session-format.md):\n"
+"  --record FILE      record the session to FILE (passwords masked)\n"
+"  --replay FILE      present FILE step by step, no server needed;\n"
+"                     --pace SECS plays on by itself, --step N starts at N\n"
+"  --replay-live FILE [URL]   replay FILE against a server and check\n"
+"                     every reply; --secret NAME=VALUE fills in a secret\n"
+"  --serve FILE --listen [HOST:]PORT   play the server side of FILE to\n"
+"                     one client; --tls for implicit TLS (--cert, --key)\n"
+"  --export md|html FILE      FILE as a Markdown or HTML handout\n"
+"\n"
 "Lines starting with ':' are local commands (:help lists them); anything\n"
 "else is sent to the server with CRLF.  See mailsh(1).\n",
 		SHELL_REPLY_TIMEOUT_S);
+}
+
+/* The options of annotated sessions, after parse_options()'s own. */
+enum { O_RECORD = 300, O_REPLAY, O_PACE, O_STEP, O_LIVE, O_SECRET, O_SERVE,
+       O_LISTEN, O_TLS, O_CERT, O_KEY, O_EXPORT };
+
+/* session_option - one of those options; false if @c is not one. */
+static bool session_option(int c, struct shell_opts *o)
+{
+	switch (c) {
+	case O_RECORD: o->record = optarg; break;
+	case O_REPLAY: o->replay = optarg; break;
+	case O_PACE: o->pace_s = strtod(optarg, NULL); break;
+	case O_STEP: o->step = (unsigned)strtoul(optarg, NULL, 10); break;
+	case O_LIVE: o->replay_live = optarg; break;
+	case O_SECRET:
+		if (o->nsecrets == SESSFILE_SECRETS_MAX) {
+			fprintf(stderr, "mailsh: at most %d --secret options\n",
+				SESSFILE_SECRETS_MAX);
+			exit(2);
+		}
+		o->secrets[o->nsecrets++] = optarg;
+		break;
+	case O_SERVE: o->serve = optarg; break;
+	case O_LISTEN: o->listen = optarg; break;
+	case O_TLS: o->serve_tls = true; break;
+	case O_CERT: o->cert = optarg; break;
+	case O_KEY: o->key = optarg; break;
+	case O_EXPORT: o->export_format = optarg; break;
+	default: return false;
+	}
+	return true;
+}
+
+/* session_mode - the mode the options ask for, checked; NULL for the shell. */
+static int (*session_mode(struct shell_opts *o))(const struct shell_opts *)
+{
+	int modes = !!o->replay + !!o->replay_live + !!o->serve +
+		    !!o->export_format;
+	const char *why =
+		modes > 1 ? "--replay, --replay-live, --serve and --export "
+			    "exclude each other" :
+		modes == 1 && o->record ? "--record records a shell session" :
+		o->serve && o->listen == NULL ? "--serve needs --listen PORT" :
+		o->pace_s < 0 ? "--pace takes seconds, 0 or more" :
+		(o->replay || o->serve) && o->url ? "a URL goes only with "
+						    "--replay-live" :
+		o->export_format && o->url == NULL ? "--export md|html needs "
+						     "the session file" : NULL;
+	if (why != NULL) {
+		fprintf(stderr, "mailsh: %s (mailsh --help lists the options)\n",
+			why);
+		exit(2);
+	}
+	if (o->export_format != NULL) {
+		o->export_file = o->url;
+		o->url = NULL;
+		return export_session;
+	}
+	return o->replay ? replay_present : o->replay_live ? replay_live
+	       : o->serve ? replay_serve : NULL;
 }
 
 static void parse_options(int argc, char **argv, struct shell_opts *o)
@@ -89,6 +166,18 @@ static void parse_options(int argc, char **argv, struct shell_opts *o)
 		{ "history-dir", required_argument, NULL, O_HISTDIR },
 		{ "no-history", no_argument, NULL, O_NO_HIST },
 		{ "help", no_argument, NULL, 'h' },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "pace", required_argument, NULL, O_PACE },
+		{ "step", required_argument, NULL, O_STEP },
+		{ "replay-live", required_argument, NULL, O_LIVE },
+		{ "secret", required_argument, NULL, O_SECRET },
+		{ "serve", required_argument, NULL, O_SERVE },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "tls", no_argument, NULL, O_TLS },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "export", required_argument, NULL, O_EXPORT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -108,7 +197,11 @@ static void parse_options(int argc, char **argv, struct shell_opts *o)
 		case O_HISTDIR: o->history_dir = optarg; break;
 		case O_NO_HIST: o->no_history = true; break;
 		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		default: usage(stderr); exit(2);
+		default:
+			if (!session_option(c, o)) {
+				usage(stderr);
+				exit(2);
+			}
 		}
 	}
 	if (optind < argc)
@@ -224,6 +317,12 @@ int main(int argc, char **argv)
 {
 	struct shell sh = { .history_proto = -1 };
 	parse_options(argc, argv, &sh.opts);
+	int (*mode)(const struct shell_opts *) = session_mode(&sh.opts);
+	if (mode != NULL) {
+		signal(SIGPIPE, SIG_IGN);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return mode(&sh.opts);
+	}
 	const char *no_color = getenv("NO_COLOR");
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	sh.out = stdout;
@@ -244,6 +343,13 @@ int main(int argc, char **argv)
 	    (in = fopen(sh.opts.batch, "r")) == NULL) {
 		fprintf(stderr, "mailsh: %s: %s\n", sh.opts.batch, strerror(errno));
 		return 2;
+	}
+	if (sh.opts.record != NULL) {
+		const char *error;
+		if ((sh.rec = record_new(sh.opts.record, &error)) == NULL) {
+			fprintf(stderr, "mailsh: %s: %s\n", sh.opts.record, error);
+			return 2;
+		}
 	}
 	if (sh.opts.url != NULL) {
 		struct conn_url url;
@@ -266,6 +372,7 @@ int main(int argc, char **argv)
 		fclose(in);
 	history_close(&sh);
 	shell_disconnect(&sh, "mailsh ends");
+	record_finish(&sh); /* a recording that never had a connection */
 	tls_client_free(sh.tls);
 	free(sh.confirm_line);
 	return status;

@@ -6,6 +6,7 @@
 #include "shell.h"
 
 #include "explain.h"
+#include "record.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,9 @@ const struct meta_cmd meta_cmds[] = {
 	{ ":apop", sasl_help_apop, "user secret [timestamp]", "the APOP command (RFC 1939 §7); default: the greeting's stamp" },
 	{ ":warnings", meta_warnings, "on|off", "warnings about state, capabilities and cleartext passwords" },
 	{ ":explain-replies", meta_explain_replies, "on|off", "one-line explanation under each reply" },
+	{ ":record", record_cmd_start, "FILE", "record this session to an annotated session file (secrets masked)" },
+	{ ":note", record_cmd_note, "TEXT", "add an annotation for the learner to the step just recorded" },
+	{ ":stop", record_cmd_stop, "", "stop recording and write the session file" },
 	{ ":quit", meta_quit, "", "leave mailsh (sends nothing: QUIT/LOGOUT is yours to type)" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -224,6 +228,11 @@ void meta_run(struct shell *sh, char *line)
 {
 	char *argv[META_ARGS_MAX + 1];
 	int argc = 0;
+	/* the text after the command's name, untouched (for :note) */
+	char rest[SHELL_INPUT_MAX];
+	const char *after = line + strcspn(line, " \t");
+	snprintf(rest, sizeof(rest), "%s", after + strspn(after, " \t"));
+	sh->meta_rest = rest;
 	for (char *save = NULL, *w = strtok_r(line, " \t", &save);
 	     w != NULL && argc < META_ARGS_MAX; w = strtok_r(NULL, " \t", &save))
 		argv[argc++] = w;
@@ -233,7 +242,9 @@ void meta_run(struct shell *sh, char *line)
 	if (m == NULL) {
 		out_error(sh, "%s: no such local command (see :help)", argv[0]);
 		shell_unexpected(sh, "unknown local command");
+		sh->meta_rest = NULL;
 		return;
 	}
 	m->fn(sh, argc, argv);
+	sh->meta_rest = NULL;
 }

@@ -211,6 +211,8 @@ static int one_line(struct parse *p, char *line)
 	if (p->lineno == 1)
 		return first_line(p, line);
 	if (p->in_header) {
+		if (line[0] == '#')
+			return 0; /* a comment for the editor, in the header too */
 		if (line[0] != '\0')
 			return header_line(p, line);
 		p->in_header = false;
@@ -293,6 +295,29 @@ const char *sessfile_secret(const struct sessfile *sf, const char *name)
 	return NULL;
 }
 
+bool sessfile_escape(const char *text, size_t len, char *out, size_t size)
+{
+	/* room for the text, and for "{{*}}" if it has to be cut */
+	size_t limit = size < SESSFILE_TEXT_MAX + 1 ? size : SESSFILE_TEXT_MAX + 1;
+	size_t o = 0, i = 0;
+	for (; i < len && text[i] != '\0'; i++) {
+		bool brace = text[i] == '{' && i + 1 < len && text[i + 1] == '{';
+		size_t need = brace ? 4 : 1;
+		if (o + need + sizeof("{{*}}") > limit)
+			break;
+		memcpy(out + o, brace ? "{{{{" : text + i, need);
+		o += need;
+		i += brace;
+	}
+	bool cut = i < len;
+	if (cut) { /* what is left is matched by a pattern, not lost silently */
+		memcpy(out + o, "{{*}}", 5);
+		o += 5;
+	}
+	out[o] = '\0';
+	return cut;
+}
+
 bool sessfile_is_any_lines(const char *pattern)
 {
 	return strcmp(pattern, "{{...}}") == 0;
@@ -355,15 +380,27 @@ static void step(enum tok t, char lit, const char *a, size_t len,
 	}
 }
 
+/* trimmed_len - the length of @s without its trailing spaces: they are
+ * invisible on paper, editors remove them, and a server that sends "+ "
+ * or "+OK " means the same as one that does not. */
+static size_t trimmed_len(const char *s)
+{
+	size_t len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	return len;
+}
+
 bool sessfile_match(const char *pattern, const char *actual)
 {
-	size_t len = strlen(actual);
+	size_t len = trimmed_len(actual);
+	const char *end = pattern + trimmed_len(pattern);
 	bool *cur = calloc(len + 1, 1), *next = calloc(len + 1, 1);
 	bool ok = false;
 	if (cur == NULL || next == NULL)
 		goto out;
 	cur[0] = true;
-	for (const char *p = pattern; *p != '\0';) {
+	for (const char *p = pattern; p < end;) {
 		size_t n;
 		enum tok t = next_token(p, &n);
 		char lit = n == 4 && t == T_CHAR ? '{' : *p;

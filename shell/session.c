@@ -11,6 +11,8 @@
  */
 #include "shell.h"
 
+#include "record.h"
+
 #include "../common/tls.h"
 
 #include <stdlib.h>
@@ -37,6 +39,7 @@ int shell_connect(struct shell *sh, const struct conn_url *url)
 		return -1;
 	}
 	history_open(sh);
+	record_connected(sh);
 	if (url->implicit_tls && !shell_handshake(sh))
 		return -1;
 	shell_read_reply(sh);
@@ -49,6 +52,7 @@ void shell_disconnect(struct shell *sh, const char *why)
 {
 	if (sh->conn == NULL)
 		return;
+	record_finish(sh); /* a recording covers one connection */
 	conn_close(sh->conn);
 	sh->conn = NULL;
 	track_closed(&sh->track, why);
@@ -75,6 +79,15 @@ bool shell_handshake(struct shell *sh)
 			return false;
 		}
 	}
+	/* Response injection: bytes the server sent after its go-ahead and
+	 * before the handshake are not protected by TLS and could be a
+	 * man in the middle's; they are dropped, never read as if they had
+	 * come over TLS (the client half of CVE-2011-0411). */
+	size_t dropped = upgrade ? netio_discard(sh->conn->io) : 0;
+	if (dropped > 0)
+		out_warn(sh, "discarded %zu octets the server sent between its "
+			 "STARTTLS answer and the handshake: they were not "
+			 "protected by TLS (response injection?)", dropped);
 	if (conn_start_tls(sh->conn, sh->tls, &error) < 0) {
 		out_error(sh, "TLS handshake failed: %s", error);
 		shell_disconnect(sh, "TLS handshake failed");
@@ -86,10 +99,12 @@ bool shell_handshake(struct shell *sh)
 		shell_unexpected(sh, "certificate not trusted");
 		return false;
 	}
-	if (upgrade)
+	if (upgrade) {
+		record_tls(sh);
 		track_tls_started(&sh->track);
-	else
+	} else {
 		sh->track.tls = true;
+	}
 	out_notes(sh);
 	return true;
 }

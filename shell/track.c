@@ -221,6 +221,17 @@ void track_caps_reset(struct track *t)
 	t->nmechs = 0;
 }
 
+void track_caps_done(struct track *t)
+{
+	bool offered = track_has_cap(t, "STARTTLS") || track_has_cap(t, "STLS");
+	if (offered)
+		t->starttls_offered = true;
+	else if (t->starttls_offered && !t->tls)
+		track_note(t, TRACK_NOTE_WARN, "STARTTLS was offered earlier in "
+			   "this connection and is missing now: stripped by "
+			   "someone in the middle? Do not send a password");
+}
+
 void track_caps_add(struct track *t, const char *word, size_t len)
 {
 	t->caps_known = true;

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/** The three protocols mailsh follows. */
 enum track_proto { TRACK_POP3, TRACK_SMTP, TRACK_IMAP };
 
 /** What the shell must do after a server line. */
@@ -61,11 +62,13 @@ enum track_line {
 	TRACK_LINE_DATA,     /**< body of a multi-line reply: nothing to explain */
 };
 
+/** What a note is about. */
 enum track_note_kind { TRACK_NOTE_STATE, TRACK_NOTE_WARN, TRACK_NOTE_INFO };
 
+/** One thing to tell the learner after a line: a transition, a warning. */
 struct track_note {
-	enum track_note_kind kind;
-	char text[SHELL_NOTE_LEN];
+	enum track_note_kind kind; /**< a transition, a warning, information */
+	char text[SHELL_NOTE_LEN]; /**< the text, ready to print */
 };
 
 /** What track_prepare() made of a typed line. */
@@ -81,59 +84,61 @@ struct track_send {
 
 /** One row of a protocol's command table, the same shape for all three. */
 struct track_cmd {
-	const char *name;
+	const char *name;  /**< "RETR", "UID FETCH" */
 	unsigned states;   /**< bit (1 << state) for each state it is valid in */
 	int next;          /**< state after success, or -1 for "same" */
-	const char *rfc;
-	const char *syntax;
-	const char *help;
+	const char *rfc;   /**< the section that defines it */
+	const char *syntax; /**< how to type it */
+	const char *help;  /**< one line of help */
 };
 
+/** The dialogue as seen from the client side: state, capabilities, what is pending. */
 struct track {
-	enum track_proto proto;
-	int state;
-	bool tls;
+	enum track_proto proto;  /**< which protocol */
+	int state;               /**< an enum pop3_state, smtp_state or imap_state */
+	bool tls;                /**< TLS is up */
 	bool closed;             /**< the server said it is closing */
 	bool want_tls;           /**< the server accepted STARTTLS/STLS: handshake now */
-	enum track_input input;
-	enum track_outcome outcome;
-	enum track_line line_kind;
+	enum track_input input;  /**< what the next typed line is */
+	enum track_outcome outcome; /**< how the last reply went */
+	enum track_line line_kind; /**< what the last server line was */
 
 	/* the command waiting for its reply */
 	int pending;             /**< index into the command table, or a TRACK_P_* */
-	char pending_arg[SHELL_MAILBOX_LEN];
-	char pending_tag[SHELL_TAG_LEN];
-	char pending_mech[SHELL_CAP_LEN];
+	char pending_arg[SHELL_MAILBOX_LEN]; /**< its argument (a mailbox, a user) */
+	char pending_tag[SHELL_TAG_LEN]; /**< IMAP: its tag */
+	char pending_mech[SHELL_CAP_LEN]; /**< AUTH: the mechanism */
 	bool multiline;          /**< POP3: +OK is followed by lines up to "." */
 	bool in_body;            /**< POP3: reading those lines now */
 
 	/* capabilities, as last announced */
-	bool caps_known;
-	char caps[SHELL_CAPS_MAX][SHELL_CAP_LEN];
-	int ncaps;
-	char mechs[SHELL_MECHS_MAX][SHELL_CAP_LEN];
-	int nmechs;
+	bool caps_known;         /**< a capability list was seen */
+	bool starttls_offered;   /**< a list in this connection had STARTTLS/STLS */
+	char caps[SHELL_CAPS_MAX][SHELL_CAP_LEN]; /**< the capability words */
+	int ncaps;               /**< entries in caps */
+	char mechs[SHELL_MECHS_MAX][SHELL_CAP_LEN]; /**< the SASL mechanisms */
+	int nmechs;              /**< entries in mechs */
 
 	long messages;           /**< POP3 STAT count, IMAP EXISTS; -1 unknown */
 	bool user_accepted;      /**< POP3: USER got +OK, PASS may follow */
-	char apop_stamp[SHELL_CHALLENGE_LEN];
+	char apop_stamp[SHELL_CHALLENGE_LEN]; /**< POP3: the greeting's APOP timestamp */
 	int rcpts;               /**< SMTP recipients accepted in this transaction */
 	bool authenticated;      /**< SMTP AUTH succeeded (no state of its own) */
 	unsigned next_tag;       /**< IMAP: a001, a002, ... */
-	char mailbox[SHELL_MAILBOX_LEN];
-	char mailboxes[SHELL_MAILBOXES_MAX][SHELL_MAILBOX_LEN];
-	int nmailboxes;
+	char mailbox[SHELL_MAILBOX_LEN]; /**< IMAP: the selected mailbox */
+	char mailboxes[SHELL_MAILBOXES_MAX][SHELL_MAILBOX_LEN]; /**< IMAP: names from the last LIST, for completion */
+	int nmailboxes;          /**< entries in mailboxes */
 	size_t literal_left;     /**< IMAP: literal bytes the server announced */
 	bool after_literal;      /**< the next line continues a response */
 	char challenge[SHELL_CHALLENGE_LEN]; /**< last SASL challenge, decoded */
 
-	struct track_note notes[SHELL_NOTES_MAX];
-	int nnotes;
-	bool notes_lost;
+	struct track_note notes[SHELL_NOTES_MAX]; /**< what to tell the learner about the last line */
+	int nnotes;              /**< entries in notes */
+	bool notes_lost;         /**< more notes than fit */
 };
 
 /* Pseudo-commands in track.pending. */
-#define TRACK_P_NONE      (-1)
+#define TRACK_P_NONE      (-1) /**< nothing is waiting */
 #define TRACK_P_GREETING  (-2) /**< waiting for the server's greeting */
 #define TRACK_P_UNKNOWN   (-3) /**< a command mailsh does not know */
 #define TRACK_P_DATA_END  (-4) /**< SMTP: the "." that ends DATA was sent */
@@ -161,14 +166,17 @@ void track_prompt(const struct track *t, char *out, size_t size);
 const char *track_proto_name(enum track_proto proto);
 /** Name of a state of @p proto. */
 const char *track_state_name(enum track_proto proto, int state);
+/** How many states @p proto has. */
 int track_state_count(enum track_proto proto);
 /** The command table of @p proto, as uniform rows. */
 int track_cmd_count(enum track_proto proto);
+/** Row @p i of the table (0 to track_cmd_count() - 1). */
 const struct track_cmd *track_cmd_at(enum track_proto proto, int i);
 /** Find a command ("UID FETCH" for IMAP) case-insensitively; -1 if none. */
 int track_cmd_find(enum track_proto proto, const char *name, size_t len);
 /** True if the capability (or SASL mechanism, with @p sasl) was announced. */
 bool track_has_cap(const struct track *t, const char *cap);
+/** True if the SASL mechanism @p mech was announced. */
 bool track_has_mech(const struct track *t, const char *mech);
 
 /** Forget the notes once printed. */

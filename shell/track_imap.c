@@ -290,6 +290,7 @@ static void capability_words(struct track *t, const char *p)
 		if (w[len] == ']')
 			break;
 	}
+	track_caps_done(t);
 }
 
 /* status_code - the [CODE ...] after OK/NO/BAD/BYE/PREAUTH. */

@@ -18,6 +18,14 @@ void track_note(struct track *t, enum track_note_kind kind, const char *fmt,
 void track_caps_reset(struct track *t);
 /** Remember one capability word / one SASL mechanism. */
 void track_caps_add(struct track *t, const char *word, size_t len);
+/**
+ * A capability list is complete.  If an earlier list of this connection
+ * offered STARTTLS (STLS in POP3) and this one, still without TLS, does
+ * not, a note warns: someone in the middle may have stripped it to keep
+ * the session in cleartext (STARTTLS stripping).
+ */
+void track_caps_done(struct track *t);
+/** Remember one SASL mechanism. */
 void track_mech_add(struct track *t, const char *mech, size_t len);
 
 /**
@@ -36,19 +44,28 @@ bool track_word_is(const char *word, size_t len, const char *lit);
 /** The next word of @p p: its start in *word_r and length; NULL at the end. */
 const char *track_next_word(const char *p, const char **word_r, size_t *len_r);
 
+/**@{*/
+/** POP3's part of track_prepare(), track_sent() and track_reply_line(). */
 void track_pop3_prepare(struct track *t, const char *typed,
 			struct track_send *out);
 void track_pop3_sent(struct track *t, const struct track_send *s);
 enum track_reply track_pop3_reply(struct track *t, const char *line);
+/**@}*/
 
+/**@{*/
+/** SMTP's part of track_prepare(), track_sent() and track_reply_line(). */
 void track_smtp_prepare(struct track *t, const char *typed,
 			struct track_send *out);
 void track_smtp_sent(struct track *t, const struct track_send *s);
 enum track_reply track_smtp_reply(struct track *t, const char *line);
+/**@}*/
 
+/**@{*/
+/** IMAP's part of track_prepare(), track_sent() and track_reply_line(). */
 void track_imap_prepare(struct track *t, const char *typed,
 			struct track_send *out);
 void track_imap_sent(struct track *t, const struct track_send *s);
 enum track_reply track_imap_reply(struct track *t, const char *line);
+/**@}*/
 
 #endif

@@ -213,6 +213,8 @@ static enum track_reply body_line(struct track *t, const char *line)
 {
 	t->line_kind = TRACK_LINE_DATA;
 	if (strcmp(line, ".") == 0) {
+		if (t->pending == POP3_CMD_CAPA)
+			track_caps_done(t);
 		t->in_body = false;
 		t->pending = TRACK_P_NONE;
 		return TRACK_DONE;

@@ -296,6 +296,8 @@ enum track_reply track_smtp_reply(struct track *t, const char *line)
 		t->line_kind = TRACK_LINE_DATA;
 		return TRACK_MORE;
 	}
+	if (t->pending == SMTP_CMD_EHLO && code == 250)
+		track_caps_done(t);
 	t->in_body = false;
 	return final_line(t, code);
 }
