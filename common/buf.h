@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/** A byte buffer that never grows past the maximum given to buf_init(). */
 struct buf {
 	char *data;     /**< bytes, always followed by a NUL */
 	size_t len;     /**< bytes used, not counting the NUL */

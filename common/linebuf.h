@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/** What linebuf_next() found. */
 enum linebuf_result {
 	LINEBUF_LINE,      /**< a complete line is returned */
 	LINEBUF_NEED_MORE, /**< no complete line yet: read more bytes */
@@ -28,7 +29,15 @@ enum linebuf_result {
 
 /** Flags describing how a returned line was terminated. */
 #define LINEBUF_BARE_LF 0x1 /**< ended in LF without CR */
+/**
+ * The over-long line skipped just before this one ended in a bare LF.
+ * SMTP needs it: only `<CRLF>.<CRLF>` ends a message (RFC 5321 §4.1.1.4),
+ * so a "." line counts as the end only if the line before it, skipped or
+ * not, ended in CRLF.
+ */
+#define LINEBUF_AFTER_LONG_BARE_LF 0x2
 
+/** Line framing state: buffered bytes and the longest line accepted. */
 struct linebuf {
 	char *data;      /**< buffered bytes */
 	size_t start;    /**< first unconsumed byte */
@@ -36,6 +45,8 @@ struct linebuf {
 	size_t cap;      /**< allocated size */
 	size_t max_line; /**< longest line accepted, including CRLF */
 	bool skipping;   /**< discarding the rest of an over-long line */
+	char skip_last;  /**< the last octet skipped so far */
+	bool long_bare_lf; /**< the skipped line ended in a bare LF */
 };
 
 /** Set up framing for lines of at most @p max_line bytes including CRLF. */
@@ -57,6 +68,8 @@ int linebuf_feed(struct linebuf *lb, const void *data, size_t n);
  * Take the next line.  On LINEBUF_LINE, @p line_r points at the line
  * (CR LF removed, NUL-terminated, valid until the next call) and @p len_r
  * is its length (it may contain NUL bytes); @p flags_r gets LINEBUF_* flags.
+ * On LINEBUF_TOO_LONG they give the first octets of the over-long line
+ * (not NUL-terminated), so a reply can name the command's tag.
  */
 enum linebuf_result linebuf_next(struct linebuf *lb, char **line_r,
 				 size_t *len_r, unsigned *flags_r);

@@ -32,6 +32,12 @@ void tls_server_free(struct tls_server *srv);
  */
 struct tls_conn *tls_accept(struct tls_server *srv, int fd,
 			    const char **error_r);
+/**
+ * The same, with all of the handshake within @p timeout_ms: a client that
+ * sends its hello one octet at a time is cut off then, not per read.
+ */
+struct tls_conn *tls_accept_within(struct tls_server *srv, int fd,
+				   long long timeout_ms, const char **error_r);
 /** Read up to @p n bytes: >0 bytes, 0 clean close, -1 error or timeout. */
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t n);
 /** Write all @p n bytes; 0 or -1. */
@@ -93,12 +99,12 @@ struct tls_peer_info {
 	char version[32];     /**< "TLSv1.3" */
 	char cipher[64];      /**< "TLS_AES_256_GCM_SHA384" */
 	char subject[256];    /**< one-line distinguished name */
-	char issuer[256];
+	char issuer[256];     /**< who signed it, one line */
 	char sans[512];       /**< "DNS:localhost, IP:127.0.0.1" */
 	char not_before[64];  /**< "Nov 23 04:29:00 2026 GMT" */
-	char not_after[64];
+	char not_after[64];   /**< end of the validity period */
 	char sha256[100];     /**< certificate fingerprint, hex with colons */
-	enum tls_verdict verdict;
+	enum tls_verdict verdict; /**< the result of verification, in the classes mailsh names */
 	char verify_text[128]; /**< OpenSSL's own words for the result */
 };
 

@@ -16,6 +16,7 @@
 #ifndef MAILLAB_TRACE_H
 #define MAILLAB_TRACE_H
 
+/** Where one session (or the listener) writes its trace lines. */
 struct trace {
 	const char *proto;     /**< "pop3", "smtp", "imap" */
 	unsigned long session; /**< session id; 0 for the listener itself */

@@ -18,17 +18,19 @@
 
 /** One row: a code, where it is defined, and what it means. */
 struct code_info {
-	const char *code;
-	const char *rfc;
-	const char *meaning;
+	const char *code; /**< "250", "5.7.1", "TRYCREATE" */
+	const char *rfc; /**< the section that defines it */
+	const char *meaning; /**< one line, in the words a learner needs */
 };
 
-/* Each table ends with a row whose code is NULL. */
+/**@{*/
+/** Each table ends with a row whose code is NULL. */
 extern const struct code_info codes_smtp[];
 extern const struct code_info codes_smtp_enhanced[];
 extern const struct code_info codes_imap_status[];
 extern const struct code_info codes_imap_resp[];
 extern const struct code_info codes_imap_data[];
+/**@}*/
 
 /**
  * Find @p len bytes of @p code in @p table, case-insensitively (IMAP

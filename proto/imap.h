@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+/** The four states of RFC 9051 §3. */
 enum imap_state {
 	IMAP_NOT_AUTHENTICATED,
 	IMAP_AUTHENTICATED,
@@ -27,14 +28,18 @@ enum imap_state {
 	IMAP_SAME = -1, /**< in imap.def: the command does not change state */
 };
 
-#define IMAP_IN_NOTAUTH  (1u << IMAP_NOT_AUTHENTICATED)
-#define IMAP_IN_AUTH     (1u << IMAP_AUTHENTICATED)
-#define IMAP_IN_SELECTED (1u << IMAP_SELECTED)
+#define IMAP_IN_NOTAUTH  (1u << IMAP_NOT_AUTHENTICATED) /**< valid in NOT AUTHENTICATED */
+#define IMAP_IN_AUTH     (1u << IMAP_AUTHENTICATED) /**< valid in AUTHENTICATED */
+#define IMAP_IN_SELECTED (1u << IMAP_SELECTED) /**< valid in SELECTED */
+/**@{*/
 /** RFC 9051 §6.3: Authenticated-state commands also work in Selected. */
 #define IMAP_IN_AUTH_OR_SEL (IMAP_IN_AUTH | IMAP_IN_SELECTED)
 #define IMAP_IN_ANY      (IMAP_IN_NOTAUTH | IMAP_IN_AUTH | IMAP_IN_SELECTED)
+/**@}*/
 
+/** Commands by index in imap_cmds, one per row of imap.def (IMAP_CMD_FETCH, ...). */
 enum imap_cmd_id {
+/** Expands one row of imap.def into its enum name. */
 #define IMAP_CMD(id, name, handler, states, next, rfc, syntax, help) \
 	IMAP_CMD_##id,
 #include "imap.def"
@@ -45,13 +50,14 @@ enum imap_cmd_id {
 /** One row of imap.def, without the handler. */
 struct imap_cmd_info {
 	const char *name;   /**< "FETCH", "UID FETCH" */
-	unsigned states;
+	unsigned states;    /**< IMAP_IN_* bits: where it is valid */
 	int next;           /**< an enum imap_state or IMAP_SAME */
-	const char *rfc;
-	const char *syntax;
-	const char *help;
+	const char *rfc;    /**< the section that defines it */
+	const char *syntax; /**< how to type it */
+	const char *help;   /**< one line for mailsh's :help and the docs */
 };
 
+/** The command table, indexed by enum imap_cmd_id. */
 extern const struct imap_cmd_info imap_cmds[IMAP_CMD_COUNT];
 
 /**

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+/** The three states of RFC 1939 §3. */
 enum pop3_state {
 	POP3_AUTHORIZATION,
 	POP3_TRANSACTION,
@@ -26,14 +27,18 @@ enum pop3_state {
 	POP3_SAME = -1, /**< in pop3.def: the command does not change state */
 };
 
+/**@{*/
 /** State sets for the "states" column of pop3.def. */
 #define POP3_IN_AUTH  (1u << POP3_AUTHORIZATION)
 #define POP3_IN_TRANS (1u << POP3_TRANSACTION)
+/**@}*/
 
 /** max_args value: the rest of the line is one argument. */
 #define POP3_ARGS_REST (-1)
 
+/** Commands by index in pop3_cmds, one per row of pop3.def (POP3_CMD_USER, ...). */
 enum pop3_cmd_id {
+/** Expands one row of pop3.def into its enum name. */
 #define POP3_CMD(name, handler, states, next, min, max, rfc, syntax, help) \
 	POP3_CMD_##name,
 #include "pop3.def"
@@ -43,21 +48,21 @@ enum pop3_cmd_id {
 
 /** One row of pop3.def, without the handler. */
 struct pop3_cmd_info {
-	const char *name;
-	unsigned states;
+	const char *name; /**< the keyword, "USER" */
+	unsigned states; /**< POP3_IN_* bits: where it is valid */
 	int next;        /**< an enum pop3_state or POP3_SAME */
-	int min_args;
+	int min_args;    /**< fewest arguments */
 	int max_args;    /**< or POP3_ARGS_REST */
-	const char *rfc;
-	const char *syntax;
-	const char *help;
+	const char *rfc; /**< the section that defines it */
+	const char *syntax; /**< how to type it */
+	const char *help; /**< one line for mailsh's :help and the docs */
 };
 
 /** One row of pop3_codes.def. */
 struct pop3_code_info {
-	const char *code;
-	const char *rfc;
-	const char *meaning;
+	const char *code; /**< "IN-USE" */
+	const char *rfc; /**< the section that defines it */
+	const char *meaning; /**< what it tells the client */
 };
 
 /** The command table, indexed by enum pop3_cmd_id. */

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+/** The states of an SMTP session and of its mail transaction (see above). */
 enum smtp_state {
 	SMTP_INIT,
 	SMTP_READY,
@@ -32,17 +33,19 @@ enum smtp_state {
 	SMTP_SAME = -1, /**< in smtp.def: the command does not change state */
 };
 
-#define SMTP_IN_INIT  (1u << SMTP_INIT)
-#define SMTP_IN_READY (1u << SMTP_READY)
-#define SMTP_IN_MAIL  (1u << SMTP_MAIL)
-#define SMTP_IN_RCPT  (1u << SMTP_RCPT)
-#define SMTP_IN_BDAT  (1u << SMTP_BDAT)
+#define SMTP_IN_INIT  (1u << SMTP_INIT) /**< valid before the greeting (EHLO/HELO) */
+#define SMTP_IN_READY (1u << SMTP_READY) /**< valid once greeted */
+#define SMTP_IN_MAIL  (1u << SMTP_MAIL) /**< valid after MAIL FROM */
+#define SMTP_IN_RCPT  (1u << SMTP_RCPT) /**< valid after a RCPT TO */
+#define SMTP_IN_BDAT  (1u << SMTP_BDAT) /**< valid between BDAT chunks */
 /** Inside a transaction: sender given, recipients possibly. */
 #define SMTP_IN_TRANS (SMTP_IN_MAIL | SMTP_IN_RCPT)
 /** Every state in which a command line is read. */
 #define SMTP_IN_ANY   (SMTP_IN_INIT | SMTP_IN_READY | SMTP_IN_TRANS | SMTP_IN_BDAT)
 
+/** Commands by index in smtp_cmds, one per row of smtp.def (SMTP_CMD_EHLO, ...). */
 enum smtp_cmd_id {
+/** Expands one row of smtp.def into its enum name. */
 #define SMTP_CMD(name, handler, states, next, rfc, syntax, help) \
 	SMTP_CMD_##name,
 #include "smtp.def"
@@ -52,14 +55,15 @@ enum smtp_cmd_id {
 
 /** One row of smtp.def, without the handler. */
 struct smtp_cmd_info {
-	const char *name;
-	unsigned states;
+	const char *name;  /**< the keyword, "EHLO" */
+	unsigned states;   /**< SMTP_IN_* bits: where it is valid */
 	int next;          /**< an enum smtp_state or SMTP_SAME */
-	const char *rfc;
-	const char *syntax;
-	const char *help;
+	const char *rfc;   /**< the section that defines it */
+	const char *syntax; /**< how to type it */
+	const char *help;  /**< one line for mailsh's :help and the docs */
 };
 
+/** The command table, indexed by enum smtp_cmd_id. */
 extern const struct smtp_cmd_info smtp_cmds[SMTP_CMD_COUNT];
 
 /** Find a command by keyword, case-insensitively; NULL if unknown. */

@@ -32,17 +32,20 @@
 #define FOLDERS_EXISTS  (-2) /**< the (target) folder already exists */
 #define FOLDERS_MISSING (-3) /**< the folder does not exist */
 
+/** One mailbox as LIST shows it. */
 struct folder_info {
 	char *name;        /**< "INBOX", "Archive/2026" */
 	bool selectable;   /**< false: only implied by a child (no Maildir) */
-	bool has_children;
+	bool has_children; /**< a folder below it exists (\\HasChildren) */
 };
 
+/** The folders of one user. */
 struct folder_list {
 	struct folder_info *items; /**< sorted; INBOX first */
-	size_t count;
+	size_t count; /**< entries in items */
 };
 
+/**@{*/
 /**
  * Every folder of the Maildir at @p root, INBOX included.  A folder whose
  * parent has no Maildir of its own ("a/b" without "a") brings its parent
@@ -51,6 +54,7 @@ struct folder_list {
 int folders_list(const char *root, struct folder_list *list,
 		 const char **error_r);
 void folders_list_free(struct folder_list *list);
+/**@}*/
 /** True if @p name is an existing folder (INBOX always is). */
 bool folders_exists(const char *root, const char *name);
 

@@ -32,7 +32,7 @@
 
 /** The letters of one folder: names[i] is the keyword of letter 'a' + i. */
 struct keywords {
-	char *names[IMAP_KEYWORDS_MAX];
+	char *names[IMAP_KEYWORDS_MAX]; /**< keyword names, NULL where a letter is free */
 	size_t count; /**< letters 0..count-1 may be in use (gaps are NULL) */
 };
 

@@ -28,15 +28,17 @@
 struct netio;
 struct tls_server;
 
+/** The TLS mode of a listening port. */
 enum listen_mode {
 	LISTEN_PLAIN,
 	LISTEN_STARTTLS,
 	LISTEN_TLS,
 };
 
+/** One listening port and its mode. */
 struct listen_port {
-	unsigned short port;
-	enum listen_mode mode;
+	unsigned short port; /**< TCP port number */
+	enum listen_mode mode; /**< plain, STARTTLS or implicit TLS */
 };
 
 /** What a session process knows about its connection. */
@@ -44,27 +46,72 @@ struct conn_info {
 	struct trace trace;       /**< this session's trace (id filled in) */
 	char peer[64];            /**< "127.0.0.1:54321" or "[::1]:54321" */
 	bool peer_loopback;       /**< from 127.0.0.0/8 or ::1 */
-	unsigned short local_port;
+	unsigned short local_port; /**< the port the client connected to */
 	enum listen_mode mode;    /**< the port's TLS mode */
 	struct tls_server *tls;   /**< for STARTTLS; NULL if none configured */
+	unsigned char addr[16];   /**< the peer's address (IPv4 as ::ffff:a.b.c.d) */
+	unsigned login_timeout_s; /**< to log in, from the connect (0: none) */
+	unsigned data_timeout_s;  /**< to send one message (0: none) */
+	struct listener_shared *shared; /**< the listener's table, or NULL */
+	int slot;                 /**< this session's place in it */
 };
 
+/** Failed logins counted per client address, over all sessions. */
+#define LISTENER_PEERS 256
+
+/** One address's failed logins, in struct listener_shared. */
+struct listener_peer {
+	unsigned char addr[16]; /**< the address (IPv4 as ::ffff:a.b.c.d) */
+	int used;               /**< claimed (atomically) */
+	unsigned failures;      /**< failed logins in a row */
+	long long last;         /**< when the last one was, monotonic seconds */
+};
+
+/**
+ * What every process of one server shares: a MAP_SHARED mapping the
+ * listener makes before its first fork.  Sessions write their phase and
+ * their address's failed logins (session.c); the listener reads phases to
+ * choose whom to close when it is full.  No locks: each field is written
+ * with atomic operations, and a lost race only miscounts one failure.
+ */
+struct listener_shared {
+	struct listener_peer peers[LISTENER_PEERS]; /**< by address hash */
+	int phase[];            /**< per session slot: enum listener_phase */
+};
+
+/**
+ * Where a session is, as the listener sees it (session_set_phase()):
+ * only a session that has not logged in may be closed to make room for a
+ * new client, and the deadlines follow the phase (session_set_phase()).
+ */
+enum listener_phase {
+	LISTENER_LOGIN,   /**< connected, not logged in (POP3, IMAP, SMTP
+			       submission) or no transaction yet (SMTP MX) */
+	LISTENER_IN,      /**< logged in, or an SMTP transaction under way */
+	LISTENER_MESSAGE, /**< a message (DATA, BDAT, APPEND) is arriving */
+};
+
+/** Everything listener_run() needs: where to listen and what to run. */
 struct listener_config {
 	const char *proto;                 /**< "pop3": used in the trace */
-	const char *binds[SERVER_BINDS_MAX];
-	int nbinds;
-	struct listen_port ports[SERVER_PORTS_MAX];
-	int nports;
-	unsigned max_sessions;
+	const char *binds[SERVER_BINDS_MAX]; /**< addresses to bind */
+	int nbinds;                        /**< entries in binds */
+	struct listen_port ports[SERVER_PORTS_MAX]; /**< ports, each with its TLS mode */
+	int nports;                        /**< entries in ports */
+	unsigned max_sessions;             /**< sessions at once before clients are refused */
+	unsigned max_per_addr;             /**< sessions from one address (0: no cap) */
 	unsigned timeout_s;                /**< idle timeout for sessions */
+	unsigned login_timeout_s;          /**< see struct conn_info */
+	unsigned data_timeout_s;           /**< see struct conn_info */
+	const char *user;                  /**< run as this user when started as root */
 	size_t max_line;                   /**< line limit netio starts with */
 	struct tls_server *tls;            /**< NULL: no TLS anywhere */
-	int trace_fd;
+	int trace_fd;                      /**< descriptor trace lines go to */
 	/** Run one session; @p io is connected (TLS already up on TLS ports). */
 	void (*serve)(struct netio *io, const struct conn_info *ci, void *arg);
 	/** Tell a client over the limit that it is refused (one reply). */
 	void (*refuse)(struct netio *io, const struct conn_info *ci, void *arg);
-	void *arg;
+	void *arg;                         /**< passed to serve() and refuse() */
 };
 
 /** Parse "PORT[:plain|starttls|tls]" into @p port_r; -1 if malformed. */
@@ -74,9 +121,20 @@ int listener_parse_port(const char *spec, enum listen_mode fallback,
 const char *listener_mode_name(enum listen_mode mode);
 
 /**
- * Bind everything, then accept until SIGTERM/SIGINT.  Returns 0 after a
- * clean shutdown, -1 with @p error_r if binding failed.
+ * Bind everything, give up root (listener_drop_privileges()), then accept
+ * until SIGTERM/SIGINT.  Returns 0 after a clean shutdown, -1 with
+ * @p error_r if binding or dropping privileges failed.
  */
 int listener_run(const struct listener_config *cfg, const char **error_r);
+
+/**
+ * Started as root: become @p user (its uid, gid and groups), for good,
+ * before any client input is read.  Not root: nothing to do.  Root and no
+ * user: nothing is done, and @p note_r says so (the documented choice of
+ * docs/robustness.md: `make run` and the tests run as the invoking user).
+ */
+int listener_drop_privileges(const char *user, const char **note_r,
+			     const char **error_r);
+
 
 #endif

@@ -57,8 +57,8 @@ struct maildir_msg {
 
 /** The messages of one folder, sorted by UID. */
 struct maildir_list {
-	struct maildir_msg *msgs;
-	size_t count;
+	struct maildir_msg *msgs; /**< the messages, sorted by UID */
+	size_t count;         /**< entries in msgs */
 	uint32_t uidvalidity; /**< changes only if UIDs are reassigned */
 	uint32_t uidnext;     /**< the UID the next new message will get */
 };
@@ -125,6 +125,16 @@ int maildir_set_flags_keywords(const char *path, struct maildir_msg *msg,
 
 /** Path of a Maildir++ folder: "INBOX" -> @p root, "a/b" -> root/.a.b */
 char *maildir_folder_path(const char *root, const char *folder);
+
+/**
+ * True if opening the folder cannot lead out of the Maildir at @p root:
+ * the folder's directory, those of the folders above it, and its cur/,
+ * new/ and tmp/ are each either missing or a real directory, never a
+ * symbolic link (each is opened with O_NOFOLLOW).  maildir_folder_path()
+ * already refused every name that could leave the root; this is the
+ * second line, against a link planted in the Maildir itself.
+ */
+bool maildir_folder_safe(const char *root, const char *folder);
 
 /** Remove tmp/ files older than 36 hours (the Maildir spec's rule). */
 int maildir_clean_tmp(const char *path, time_t now, const char **error_r);

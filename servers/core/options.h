@@ -10,7 +10,11 @@
  *       --cleartext POLICY when passwords may cross without TLS:
  *                          loopback (default), always, never
  *       --max-sessions N   concurrent sessions before refusing
- *       --timeout SECS     idle timeout
+ *       --max-per-address N  sessions from one client address
+ *       --timeout SECS     idle timeout (per line, however it trickles in)
+ *       --login-timeout SECS  connect to login, in all
+ *       --data-timeout SECS   one whole message
+ *       --user NAME        started as root: bind, then become NAME
  *       --auth-delay MS    pause before answering a failed login
  *       --hostname NAME    name in greetings (default: gethostname())
  *       --trace FILE       trace lines go here (default: stderr)
@@ -32,22 +36,27 @@ enum cleartext_policy {
 	CLEARTEXT_NEVER,    /**< never: STARTTLS or implicit TLS first */
 };
 
+/** The options every server shares, after parsing. */
 struct server_options {
-	const char *data_dir;
+	const char *data_dir;    /**< --data: users file, mail/, tls/ */
 	const char *cert_file;   /**< malloc'ed default or from argv */
-	const char *key_file;
-	const char *trace_file;
-	const char *pidfile;
-	char hostname[256];
-	bool no_tls;
-	enum cleartext_policy cleartext;
-	unsigned max_sessions;
-	unsigned timeout_s;
-	unsigned auth_delay_ms;
-	const char *binds[SERVER_BINDS_MAX];
-	int nbinds;
-	struct listen_port ports[SERVER_PORTS_MAX];
-	int nports;
+	const char *key_file;    /**< --key: private key (malloc'ed default or from argv) */
+	const char *trace_file;  /**< --trace: NULL for stderr */
+	const char *pidfile;     /**< --pidfile, or NULL */
+	char hostname[256];      /**< --hostname, or gethostname() */
+	bool no_tls;             /**< --no-tls */
+	enum cleartext_policy cleartext; /**< --cleartext */
+	unsigned max_sessions;   /**< --max-sessions */
+	unsigned max_per_addr;   /**< --max-per-address (0: no cap of its own) */
+	unsigned timeout_s;      /**< --timeout, seconds */
+	unsigned login_timeout_s; /**< --login-timeout, seconds */
+	unsigned data_timeout_s; /**< --data-timeout, seconds */
+	const char *user;        /**< --user, or NULL */
+	unsigned auth_delay_ms;  /**< --auth-delay, milliseconds */
+	const char *binds[SERVER_BINDS_MAX]; /**< --bind addresses */
+	int nbinds;              /**< entries in binds */
+	struct listen_port ports[SERVER_PORTS_MAX]; /**< --listen ports and modes */
+	int nports;              /**< entries in ports */
 	char *owned[2];          /**< strings to free */
 };
 
@@ -56,8 +65,8 @@ struct server_defaults {
 	const char *prog;                 /**< "pop3d" */
 	const char *summary;              /**< one line for --help */
 	const struct listen_port *ports;  /**< used when no --listen is given */
-	int nports;
-	unsigned timeout_s;
+	int nports;                       /**< entries in ports */
+	unsigned timeout_s;               /**< idle timeout, seconds */
 };
 
 /**

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+/** The SASL mechanisms offered. */
 enum sasl_mech {
 	SASL_PLAIN,
 	SASL_LOGIN,
@@ -29,6 +30,7 @@ enum sasl_mech {
 	SASL_MECH_COUNT,
 };
 
+/** Where an exchange stands after a client line. */
 enum sasl_status {
 	SASL_CONTINUE, /**< send the challenge in @c out and read a line */
 	SASL_DONE,     /**< credentials complete: call sasl_verify() */
@@ -39,8 +41,9 @@ enum sasl_status {
 /** Largest base64 challenge we send, including the NUL. */
 #define SASL_CHALLENGE_MAX 256
 
+/** One SASL exchange in progress. */
 struct sasl {
-	enum sasl_mech mech;
+	enum sasl_mech mech;                    /**< the mechanism being run */
 	int step;                               /**< messages received so far */
 	char challenge[SASL_CHALLENGE_MAX];     /**< CRAM-MD5 challenge text */
 	char user[USER_NAME_MAX + 1];           /**< authentication identity */

@@ -19,8 +19,42 @@ struct netio;
 /** Send everything in @p out and empty it; 0, or -1 if the write failed. */
 int session_send(struct netio *io, struct buf *out);
 
+/**
+ * True if the client has sent anything that has not been read yet: bytes
+ * already buffered, or waiting on the socket.  Before the greeting that
+ * makes it an early talker (RFC 5321 §3.1).
+ */
+bool session_input_waiting(struct netio *io);
+
 /** Sleep @p ms milliseconds (the failed-login delay), even across signals. */
 void session_delay_ms(unsigned ms);
+
+/**
+ * A login failed: count it for the client's address (over every session
+ * of this server), then wait before the reply goes out: @p base_ms
+ * (--auth-delay) for the first failure, doubling with each one the
+ * address made in a row, up to AUTH_FAIL_DELAY_MAX_MS.  Only this session
+ * waits; the others go on.
+ */
+void session_login_failed(const struct conn_info *ci, unsigned base_ms);
+
+/**
+ * Tell the listener where the session is (enum listener_phase), and set
+ * the deadline that goes with it: --login-timeout from the connect until
+ * the login, --data-timeout for one message, none otherwise.  Entering
+ * LISTENER_IN from LISTENER_LOGIN is a successful login: the address's
+ * failures are forgotten.
+ */
+void session_set_phase(struct netio *io, const struct conn_info *ci,
+		       enum listener_phase phase);
+
+/**
+ * Before waiting for the client's next command: if none arrives within
+ * SESSION_TRIM_AFTER_MS, give the memory the last command used back to
+ * the system, then return (the caller reads as usual).  An idle session
+ * then costs what it keeps, not the most it ever needed.
+ */
+void session_wait_idle(struct netio *io);
 
 /**
  * Run the TLS handshake after the core answered STARTTLS/STLS.  Plaintext

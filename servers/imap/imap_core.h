@@ -26,9 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** What the glue tells the core about the server and this port. */
 struct imap_config {
 	const char *hostname;      /**< for the trace and BYE texts */
-	const char *data_dir;      /**< mail lives in DATA/mail/<user>/Maildir */
+	const char *data_dir;      /**< mail lives in DATA/mail/USER/Maildir */
 	const char *users_file;    /**< DATA/users */
 	bool starttls_offered;     /**< this port may upgrade with STARTTLS */
 	bool cleartext_allowed;    /**< passwords may be sent before TLS */
@@ -47,11 +48,13 @@ typedef int (*imap_flush_fn)(void *arg, struct buf *out);
 
 struct imap_session;
 
+/**@{*/
 /** Start a session; @p tls_active on implicit-TLS ports. */
 struct imap_session *imap_session_new(const struct imap_config *cfg,
 				      const struct trace *trace,
 				      bool tls_active);
 void imap_session_free(struct imap_session *s);
+/**@}*/
 /** Let large answers go out before the command is complete. */
 void imap_set_flush(struct imap_session *s, imap_flush_fn fn, void *arg);
 
@@ -71,7 +74,8 @@ enum imap_action imap_feed(struct imap_session *s, const char *data,
 /** Octets of a literal the core is waiting for (read them raw). */
 uint64_t imap_literal_left(const struct imap_session *s);
 /** The reply to a line that passed the limit (the line was skipped). */
-void imap_line_too_long(struct imap_session *s, struct buf *out);
+void imap_line_too_long(struct imap_session *s, const char *start,
+			size_t len, struct buf *out);
 /** The connection ended in the middle of a command, or at any time. */
 void imap_disconnected(struct imap_session *s, const char *why);
 /** The idle timer ran out: "* BYE", and the session ends. */

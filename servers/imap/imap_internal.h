@@ -33,51 +33,53 @@
 
 /** The command being run. */
 struct imap_cmd {
-	enum imap_cmd_id id;
-	const struct imap_cmd_info *info;
-	const char *tag;
+	enum imap_cmd_id id;         /**< its row in imap.def */
+	const struct imap_cmd_info *info; /**< the row itself: name, states, next state */
+	const char *tag;             /**< the client's tag */
 	const struct imap_arg *args; /**< after the name ("UID FETCH": after
 					  FETCH) */
-	size_t argc;
+	size_t argc;                 /**< entries in args */
 	bool uid;                    /**< a UID command: numbers are UIDs */
 };
 
+/** One IMAP session: everything the core knows about the connection. */
 struct imap_session {
-	const struct imap_config *cfg;
-	const struct trace *trace;
-	enum imap_state state;
-	bool tls_active;
-	struct imap_parser parser;
+	const struct imap_config *cfg; /**< the server and this port */
+	const struct trace *trace;    /**< where state changes are written */
+	enum imap_state state;        /**< changed only by imap_enter_state() */
+	bool tls_active;              /**< TLS is up (implicit, or after STARTTLS) */
+	struct imap_parser parser;    /**< the command being read */
 
 	/* output */
-	struct buf *out;
-	imap_flush_fn flush;
-	void *flush_arg;
-	bool flush_failed;
-	bool slow;                    /* this reply reports a failed login */
-	const struct imap_cmd *cmd;   /* while a command runs */
-	const char *tag;              /* what imap_ok() & co. answer to */
-	bool fatal;                   /* the session must end after this */
+	struct buf *out;              /**< where replies go */
+	imap_flush_fn flush;          /**< sends out (IDLE and long FETCHes) */
+	void *flush_arg;              /**< passed to flush */
+	bool flush_failed;            /**< a flush failed: the session ends */
+	bool slow;                    /**< this reply reports a failed login */
+	const struct imap_cmd *cmd;   /**< while a command runs */
+	const char *tag;              /**< what imap_ok() & co. answer to */
+	bool fatal;                   /**< the session must end after this */
 
 	/* NOT AUTHENTICATED */
-	unsigned auth_failures;
-	bool sasl_active;             /* AUTHENTICATE is reading lines */
-	char *sasl_tag;
-	struct sasl sasl;
+	unsigned auth_failures;       /**< failed LOGIN/AUTHENTICATE so far */
+	bool sasl_active;             /**< AUTHENTICATE is reading lines */
+	char *sasl_tag;               /**< AUTHENTICATE's tag */
+	struct sasl sasl;             /**< the exchange in progress */
 
 	/* AUTHENTICATED and SELECTED */
-	char user[USER_NAME_MAX + 1];
-	char *root;                   /* the user's Maildir (INBOX) */
-	bool idling;
-	char *idle_tag;
-	struct imap_mailbox *mbox;    /* SELECTED */
-	unsigned long commands;       /* run so far, for the trace */
+	char user[USER_NAME_MAX + 1]; /**< the logged-in user */
+	char *root;                   /**< the user's Maildir (INBOX) */
+	bool idling;                  /**< IDLE runs: the next line must be DONE */
+	char *idle_tag;               /**< IDLE's tag */
+	struct imap_mailbox *mbox;    /**< SELECTED */
+	unsigned long commands;       /**< run so far, for the trace */
 };
 
+/** A command handler, as named in imap.def's handler column. */
 typedef enum imap_action (*imap_handler)(struct imap_session *s,
 					  const struct imap_cmd *c);
 
-/* The handlers named in imap.def (a name may serve several rows). */
+/** The handlers named in imap.def (a name may serve several rows). */
 #define IMAP_CMD(id, name, handler, states, next, rfc, syntax, help) \
 	enum imap_action handler(struct imap_session *s, const struct imap_cmd *c);
 #include "../../proto/imap.def"
@@ -93,6 +95,7 @@ void imap_enter_state(struct imap_session *s, enum imap_state next,
 /** "* text\r\n" */
 void imap_untagged(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/**@{*/
 /**
  * The command's completion, "<tag> OK|NO|BAD text\r\n".  In SELECTED, the
  * changes other sessions made are reported first (RFC 9051 §7: untagged
@@ -104,6 +107,7 @@ enum imap_action imap_no(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 enum imap_action imap_bad(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/**@}*/
 /** A tagged reply for @p tag outside a command (SASL, IDLE, errors). */
 void imap_tagged_raw(struct imap_session *s, const char *tag,
 		     const char *status, const char *fmt, ...)
@@ -137,6 +141,16 @@ int imap_message_set(struct imap_session *s, const struct imap_cmd *c,
 /** True if message @p i of the selected mailbox is in @p set. */
 bool imap_in_set(const struct imap_session *s, const struct imap_cmd *c,
 		 const struct imap_seqset *set, size_t i);
+/**
+ * The messages the client knows whose number (sequence number, or UID
+ * for a UID command) lies between the lowest and the highest of @p set:
+ * indexes @p first_r to @p end_r - 1.  A command walks only these (and
+ * asks imap_in_set() for each), so FETCH of one message in a 10,000
+ * message mailbox looks at one.
+ */
+void imap_set_window(const struct imap_session *s, const struct imap_cmd *c,
+		     const struct imap_seqset *set, size_t *first_r,
+		     size_t *end_r);
 /** The user has logged in: open the Maildir, enter AUTHENTICATED. */
 enum imap_action imap_login_ok(struct imap_session *s, const char *how);
 /** Leave SELECTED (CLOSE, UNSELECT, a new SELECT, LOGOUT). */

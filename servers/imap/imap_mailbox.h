@@ -36,15 +36,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* System flags as bits. */
+/**@{*/
+/** System flags as bits. */
 #define IMAP_F_SEEN     0x01u
 #define IMAP_F_ANSWERED 0x02u
 #define IMAP_F_FLAGGED  0x04u
 #define IMAP_F_DELETED  0x08u
 #define IMAP_F_DRAFT    0x10u
+/**@}*/
 #define IMAP_F_RECENT   0x20u /**< session only: never stored */
 #define IMAP_F_STORED   0x1fu /**< the flags kept in the file name */
 
+/** One message of the selected mailbox. */
 struct imap_msg {
 	struct maildir_msg file;  /**< name, UID, sizes, INTERNALDATE */
 	unsigned flags;           /**< IMAP_F_* */
@@ -53,26 +56,35 @@ struct imap_msg {
 	bool flags_changed;       /**< FETCH (FLAGS) not yet sent */
 };
 
+/** The selected mailbox, as this session sees it. */
 struct imap_mailbox {
 	char *name;               /**< as on the wire */
 	char *path;               /**< the Maildir */
 	bool readonly;            /**< EXAMINE */
-	uint32_t uidvalidity;
-	uint32_t uidnext;
+	uint32_t uidvalidity;     /**< UIDVALIDITY (RFC 9051 §2.3.1.1) */
+	uint32_t uidnext;         /**< the UID the next message will get */
 	struct imap_msg *msgs;    /**< message n is msgs[n - 1] */
-	size_t count;
+	size_t count;             /**< entries in msgs */
 	size_t exists_sent;       /**< the message count the client knows */
 	size_t recent_sent;       /**< the RECENT count the client knows */
-	struct keywords kw;
+	struct keywords kw;       /**< the mailbox's keyword names */
 	size_t kw_sent;           /**< keyword letters the client knows */
 	int inotify_fd;           /**< -1: unavailable, always rescan */
 	bool lost;                /**< deleted, or UIDVALIDITY changed */
+	bool unannounced;         /**< some message has flags_changed or
+				       expunged set */
 };
 
+/**@{*/
 /** Open the Maildir at @p path and build the first view. */
 int imap_mailbox_open(const char *name, const char *path, bool readonly,
 		      struct imap_mailbox **mb_r, const char **error_r);
 void imap_mailbox_close(struct imap_mailbox *mb);
+/** SELECT of the mailbox already selected: true (and the view made what
+ *  a fresh open would build) if nothing changed on disk since the view
+ *  was last brought up to date; false if the caller must open it anew. */
+bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly);
+/**@}*/
 
 /**
  * Compare the view with the disk if anything changed there.  Sets

@@ -30,38 +30,48 @@
 
 /** A Content-Type or Content-Disposition parameter (RFC 2045 §5.1). */
 struct imap_param {
-	char *name;
-	char *value;
+	char *name; /**< lower case */
+	char *value; /**< unquoted */
 };
 
+/** One MIME part: where it lies in the message and what it is. */
 struct imap_part {
+	/**@{*/
 	size_t hdr_off, hdr_len;   /**< the header, with its empty line */
+	/**@}*/
+	/**@{*/
 	size_t body_off, body_len; /**< what follows the empty line */
+	/**@}*/
 	size_t lines;              /**< text lines in the body */
+	/**@{*/
 	char *type, *subtype;      /**< as written, or the RFC 2045 default */
-	struct imap_param *params;
-	size_t nparams;
+	/**@}*/
+	struct imap_param *params; /**< Content-Type parameters */
+	size_t nparams;            /**< entries in params */
 	char *disposition;         /**< Content-Disposition type, or NULL */
-	struct imap_param *dparams;
-	size_t ndparams;
+	struct imap_param *dparams; /**< Content-Disposition parameters */
+	size_t ndparams;           /**< entries in dparams */
 	int first_child;           /**< multipart: the first part, or -1 */
 	int next;                  /**< the next sibling, or -1 */
-	size_t nchildren;
+	size_t nchildren;          /**< multipart: how many parts */
 	int message;               /**< message/rfc822: the message inside */
-	bool multipart;
+	bool multipart;            /**< the type is multipart */
 };
 
+/** A parsed message: all its parts, in one array. */
 struct imap_mime {
 	const char *data;          /**< the message (CRLF), not owned */
-	size_t len;
+	size_t len;                /**< octets of data */
 	struct imap_part *parts;   /**< parts[0] is the message itself */
-	size_t count;
-	size_t cap;
+	size_t count;              /**< parts used */
+	size_t cap;                /**< parts allocated */
 };
 
+/**@{*/
 /** Parse @p data; 0, or -1 if memory ran out. */
 int imap_mime_parse(const char *data, size_t len, struct imap_mime *m);
 void imap_mime_free(struct imap_mime *m);
+/**@}*/
 
 /**
  * The value of the first header field @p name in the header at

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The kinds of argument the grammar has (RFC 9051 §4). */
 enum imap_arg_type {
 	IMAP_ARG_ATOM,   /**< also NIL, numbers, flags, sequence sets */
 	IMAP_ARG_STRING, /**< a quoted string or a literal */
@@ -51,7 +52,7 @@ enum imap_arg_type {
 
 /** One argument of a parsed command. */
 struct imap_arg {
-	enum imap_arg_type type;
+	enum imap_arg_type type;  /**< atom, string or list */
 	bool literal;             /**< a STRING that came as {n} or {n+} */
 	char *str;                /**< ATOM, STRING: NUL-terminated */
 	size_t len;               /**< octets (a literal may hold NULs) */
@@ -59,6 +60,7 @@ struct imap_arg {
 	size_t count;             /**< LIST: how many */
 };
 
+/** What imap_parser_feed() says about the bytes so far. */
 enum imap_parse_status {
 	IMAP_PARSE_NEED_MORE,
 	IMAP_PARSE_LITERAL,
@@ -94,37 +96,41 @@ enum imap_lex {
 
 /** One token while a command is being read; the tree is built at the end. */
 struct imap_node {
-	enum imap_arg_type type;
-	bool literal;
-	size_t off;     /* string start in text */
-	size_t len;
-	int parent;     /* index of the enclosing list, or -1 */
+	enum imap_arg_type type; /**< atom, string or list */
+	bool literal;   /**< a string that came as a literal */
+	size_t off;     /**< string start in text */
+	size_t len;     /**< string length */
+	int parent;     /**< index of the enclosing list, or -1 */
 };
 
+/** The parser's state between calls: it never reads the socket. */
 struct imap_parser {
-	enum imap_lex lex;
-	struct buf text;           /* tag and token strings, NUL-separated */
-	struct imap_node *nodes;
-	size_t nnodes;
-	int stack[IMAP_LIST_DEPTH_MAX]; /* open lists */
-	int depth;
-	size_t line_len;           /* octets on this line, outside literals */
-	uint64_t lit_size;         /* the {n} being read */
-	bool lit_plus;             /* it is {n+} */
-	bool lit_digits;           /* at least one digit seen */
-	uint64_t lit_left;         /* octets of the literal still to come */
-	bool tag_done;
+	enum imap_lex lex;         /**< where the lexer is in the grammar */
+	struct buf text;           /**< tag and token strings, NUL-separated */
+	struct imap_node *nodes;   /**< tokens so far */
+	size_t nnodes;             /**< entries in nodes */
+	int stack[IMAP_LIST_DEPTH_MAX]; /**< open lists */
+	int depth;                 /**< entries in stack */
+	size_t line_len;           /**< octets on this line, outside literals */
+	uint64_t lit_size;         /**< the {n} being read */
+	bool lit_plus;             /**< it is {n+} */
+	bool lit_digits;           /**< at least one digit seen */
+	uint64_t lit_left;         /**< octets of the literal still to come */
+	bool tag_done;             /**< the tag has been read */
 	/* while skipping: a "{n+}" at the end of the skipped line */
-	int skip_lit;              /* 0 none, 1 in '{', 2 after '}' */
-	uint64_t skip_size;
-	bool skip_plus;
+	int skip_lit;              /**< 0 none, 1 in '{', 2 after '}' */
+	uint64_t skip_size;        /**< its size */
+	bool skip_plus;            /**< it is {n+} */
 	/* the result */
-	bool finished;             /* DONE or ERROR was reported */
+	bool finished;             /**< DONE or ERROR was reported */
 	const char *tag;           /**< NULL if not (yet) readable */
 	struct imap_arg *args;     /**< arguments after the tag */
-	size_t nargs;
-	enum imap_parse_error error;
+	size_t nargs;              /**< entries in args */
+	enum imap_parse_error error; /**< what was wrong, if ERROR */
 	const char *error_text;    /**< why, for the BAD/NO reply */
+	/* the limits now in force (imap_parser_set_limits) */
+	uint64_t literal_max;      /**< largest {n} taken */
+	size_t command_max;        /**< largest command, literals included */
 };
 
 /** Prepare a parser (no command read yet). */
@@ -133,6 +139,13 @@ void imap_parser_init(struct imap_parser *p);
 void imap_parser_free(struct imap_parser *p);
 /** Forget any partial command (after STARTTLS, a line too long...). */
 void imap_parser_reset(struct imap_parser *p);
+/**
+ * Change the largest literal and the largest command taken from now on
+ * (smaller before login: IMAP_PREAUTH_*).  They start as IMAP_LITERAL_MAX
+ * and IMAP_COMMAND_MAX.
+ */
+void imap_parser_set_limits(struct imap_parser *p, uint64_t literal_max,
+			    size_t command_max);
 
 /**
  * Feed @p len bytes.  Returns how many were consumed: the parser stops

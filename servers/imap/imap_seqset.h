@@ -18,13 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** One range of a sequence set, both ends included. */
 struct imap_range {
+	/**@{*/
+	/** The first and the last number of the range. */
 	uint32_t lo, hi;
+	/**@}*/
 };
 
+/** A parsed sequence set ("1,3:5,7:*"). */
 struct imap_seqset {
 	struct imap_range *ranges; /**< sorted, not overlapping */
-	size_t count;
+	size_t count;              /**< entries in ranges */
 	bool has_star;             /**< '*' appeared (it may mean 0: empty) */
 };
 
@@ -36,9 +41,11 @@ int imap_seqset_parse(const char *text, uint32_t star, struct imap_seqset *set,
 		      const char **error_r);
 /** True if @p n is in the set. */
 bool imap_seqset_contains(const struct imap_seqset *set, uint32_t n);
+/**@{*/
 /** The largest number named (0 for an empty set). */
 uint32_t imap_seqset_max(const struct imap_seqset *set);
 void imap_seqset_free(struct imap_seqset *set);
+/**@}*/
 
 /** Append @p n ascending numbers as a set, "3:5,9" (RFC 4315 uid-set). */
 void imap_seqset_format(const uint32_t *nums, size_t n, struct buf *out);

@@ -8,8 +8,8 @@
 
 /** What every IMAP session of one server shares. */
 struct imap_server {
-	const struct server_options *opts;
-	char users_file[4096];
+	const struct server_options *opts; /**< the parsed command line */
+	char users_file[4096]; /**< DATA/users */
 };
 
 /** Run one session on a connected netio (the listener's serve hook). */

@@ -20,9 +20,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/** What the glue tells the core about the server and this port. */
 struct pop3_config {
 	const char *hostname;      /**< shown in the greeting and signing off */
-	const char *data_dir;      /**< mail lives in DATA/mail/<user>/Maildir */
+	const char *data_dir;      /**< mail lives in DATA/mail/USER/Maildir */
 	const char *users_file;    /**< DATA/users */
 	bool stls_offered;         /**< this port may upgrade with STLS */
 	bool cleartext_allowed;    /**< passwords may be sent before TLS */

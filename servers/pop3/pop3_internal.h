@@ -15,27 +15,28 @@
 
 /** Arguments of one command line, split at spaces. */
 struct pop3_args {
-	int argc;
+	int argc;            /**< words, the keyword included */
 	char *argv[4];       /**< argv[0] is the keyword */
 	char *rest;          /**< everything after the keyword and one space */
 };
 
+/** One POP3 session: everything the core knows about the connection. */
 struct pop3_session {
-	const struct pop3_config *cfg;
-	const struct trace *trace;
-	enum pop3_state state;
-	bool tls_active;
+	const struct pop3_config *cfg; /**< the server and this port */
+	const struct trace *trace;    /**< where state changes are written */
+	enum pop3_state state;        /**< changed only by pop3_enter_state() */
+	bool tls_active;              /**< TLS is up (implicit, or after STLS) */
 	char timestamp[128];          /**< APOP challenge from the greeting */
 
 	/* AUTHORIZATION */
 	bool user_given;              /**< a USER was accepted; PASS may follow */
-	char user[USER_NAME_MAX + 1];
-	unsigned auth_failures;
+	char user[USER_NAME_MAX + 1]; /**< the name from USER, APOP or AUTH */
+	unsigned auth_failures;       /**< failed logins so far */
 	bool sasl_active;             /**< an AUTH exchange is reading lines */
-	struct sasl sasl;
+	struct sasl sasl;             /**< the AUTH exchange in progress */
 
 	/* TRANSACTION: the maildrop as it was when it was opened */
-	char *maildir;
+	char *maildir;                /**< its path */
 	int lock_fd;                  /**< flock()ed while we own the maildrop */
 	struct maildir_list list;     /**< message n is list.msgs[n - 1] */
 	bool *deleted;                /**< marks set by DELE, cleared by RSET */
@@ -45,10 +46,11 @@ struct pop3_session {
 	bool slow;                    /**< this reply reports a failed login */
 };
 
+/** A command handler, as named in pop3.def's handler column. */
 typedef enum pop3_action (*pop3_handler)(struct pop3_session *s,
 					  const struct pop3_args *a);
 
-/* The handlers named in pop3.def. */
+/** The handlers named in pop3.def. */
 #define POP3_CMD(name, handler, states, next, min, max, rfc, syntax, help) \
 	enum pop3_action handler(struct pop3_session *s, const struct pop3_args *a);
 #include "../../proto/pop3.def"
@@ -59,11 +61,13 @@ void pop3_enter_state(struct pop3_session *s, enum pop3_state next,
 		      const char *why_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/**@{*/
 /** Append "+OK text\r\n" or "-ERR text\r\n". */
 void pop3_ok(struct pop3_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pop3_err(struct pop3_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/**@}*/
 /** Append one line of a multi-line reply, byte-stuffed (RFC 1939 §3). */
 void pop3_data_line(struct pop3_session *s, const char *line, size_t len);
 /** Append the terminating ".\r\n" of a multi-line reply. */
@@ -72,9 +76,11 @@ void pop3_data_end(struct pop3_session *s);
 /** Messages not marked deleted, and their total wire size. */
 void pop3_maildrop_totals(const struct pop3_session *s, size_t *count_r,
 			  unsigned long long *octets_r);
+/**@{*/
 /** SASL and policy questions the auth code and CAPA both ask. */
 bool pop3_stls_available(const struct pop3_session *s);
 bool pop3_cleartext_ok(const struct pop3_session *s);
+/**@}*/
 /** Continue an AUTH exchange with one client line. */
 enum pop3_action pop3_sasl_line(struct pop3_session *s, const char *line);
 

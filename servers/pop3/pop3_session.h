@@ -8,8 +8,8 @@
 
 /** What every POP3 session of one server shares. */
 struct pop3_server {
-	const struct server_options *opts;
-	char users_file[4096];
+	const struct server_options *opts; /**< the parsed command line */
+	char users_file[4096]; /**< DATA/users */
 };
 
 /** Run one session on a connected netio (the listener's serve hook). */

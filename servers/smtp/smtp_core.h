@@ -32,14 +32,15 @@ enum smtp_role {
 /** Most local domains one server answers for (--domain). */
 #define SMTP_DOMAINS_MAX 16
 
+/** What the glue tells the core about the server and this port. */
 struct smtp_config {
 	const char *hostname;     /**< our name: greeting, Received, EHLO */
 	const char *data_dir;     /**< DATA: users, mail/, queue/, routes */
 	const char *users_file;   /**< DATA/users */
 	const char *domains[SMTP_DOMAINS_MAX]; /**< local domains */
-	int ndomains;
+	int ndomains;             /**< entries in domains */
 	const char *postmaster;   /**< user who gets postmaster@ (RFC 5321 §4.5.1) */
-	enum smtp_role role;
+	enum smtp_role role;      /**< MX or submission (this port) */
 	bool starttls_offered;    /**< this port may upgrade with STARTTLS */
 	bool cleartext_allowed;   /**< passwords may be sent before TLS */
 	bool advertise_cram;      /**< list CRAM-MD5 in EHLO (see smtp_auth.c) */
@@ -47,7 +48,7 @@ struct smtp_config {
 	const char *peer;         /**< the client's address, for Received */
 	/** Called after mail was queued for relaying (may be NULL). */
 	void (*queued)(void *arg);
-	void *queued_arg;
+	void *queued_arg;         /**< passed to queued */
 };
 
 /** What the glue must do after sending the output. */
@@ -75,6 +76,13 @@ void smtp_greeting(struct smtp_session *s, struct buf *out);
 
 /** Flag for smtp_feed_line(): the line ended in a bare LF, not CRLF. */
 #define SMTP_LINE_BARE_LF 0x1
+/** Flag for smtp_feed_line(): the line before it was too long (reported
+ * with smtp_line_too_long()) and ended in a bare LF. */
+#define SMTP_LINE_AFTER_BARE_LF 0x2
+/** Flag for smtp_feed_line(): more input was already waiting behind this
+ * line when it was read (the client pipelined; RFC 2920 §3.1 says which
+ * commands must not be followed that way). */
+#define SMTP_LINE_PIPELINED 0x4
 
 /**
  * Handle one line (line end removed; @p len counts NUL bytes too;
@@ -104,9 +112,14 @@ void smtp_tls_started(struct smtp_session *s);
 
 /** The current state, for the glue and the tests. */
 enum smtp_state smtp_session_state(const struct smtp_session *s);
+/** True once AUTH succeeded (forgotten again after STARTTLS). */
+bool smtp_session_authenticated(const struct smtp_session *s);
 
 /** The longest line the core accepts next, CRLF included. */
 size_t smtp_max_line(const struct smtp_session *s);
+
+/** The client talked before the greeting: the 554 that ends it. */
+void smtp_early_talker(struct smtp_session *s, struct buf *out);
 
 /** The reply to a client over the session limit (RFC 5321 §3.1). */
 void smtp_refusal(const char *hostname, struct buf *out);

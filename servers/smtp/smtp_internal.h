@@ -31,8 +31,8 @@ struct smtp_rcpt {
  */
 struct smtp_tx {
 	char from[SMTP_PATH_MAX + 1];    /**< reverse-path; "" is the null path */
-	struct smtp_rcpt rcpts[SMTP_RCPT_MAX];
-	size_t nrcpt;
+	struct smtp_rcpt rcpts[SMTP_RCPT_MAX]; /**< the recipients accepted so far */
+	size_t nrcpt;                    /**< entries in rcpts */
 	bool body_8bit;                  /**< BODY=8BITMIME (RFC 6152) */
 	bool smtputf8;                   /**< SMTPUTF8 (RFC 6531) */
 	struct buf data;                 /**< the message: CRLF, unstuffed */
@@ -45,25 +45,26 @@ struct smtp_tx {
 	bool long_line;                  /**< over SMTP_LINE_MAX */
 };
 
+/** One SMTP session: everything the core knows about the connection. */
 struct smtp_session {
-	const struct smtp_config *cfg;
-	const struct trace *trace;
-	enum smtp_state state;
-	bool tls_active;
+	const struct smtp_config *cfg;   /**< the server and this port */
+	const struct trace *trace;       /**< where state changes are written */
+	enum smtp_state state;           /**< changed only by smtp_enter_state() */
+	bool tls_active;                 /**< TLS is up (implicit, or after STARTTLS) */
 
 	/* the greeting (EHLO/HELO), forgotten on STARTTLS (RFC 3207 §4.2) */
 	bool esmtp;                      /**< greeted with EHLO */
-	char helo[SMTP_DOMAIN_MAX + 1];
+	char helo[SMTP_DOMAIN_MAX + 1];  /**< the name the client gave */
 
 	/* AUTH (RFC 4954) */
-	bool authenticated;
-	char user[USER_NAME_MAX + 1];
-	unsigned auth_failures;
+	bool authenticated;              /**< AUTH succeeded */
+	char user[USER_NAME_MAX + 1];    /**< the logged-in user */
+	unsigned auth_failures;          /**< failed AUTH attempts so far */
 	bool sasl_active;                /**< an AUTH exchange reads lines */
-	struct sasl sasl;
+	struct sasl sasl;                /**< the exchange in progress */
 	char nonce[128];                 /**< CRAM-MD5 challenge */
 
-	struct smtp_tx tx;
+	struct smtp_tx tx;               /**< the mail transaction, while there is one */
 
 	/* BDAT (RFC 3030): the chunk being read after a BDAT command */
 	size_t chunk_left;               /**< octets still to come */
@@ -71,7 +72,7 @@ struct smtp_session {
 	bool chunk_discard;              /**< refused: read and throw away */
 
 	/* per command: where replies go, and what the dispatcher does next */
-	struct buf *out;
+	struct buf *out;                 /**< where replies go */
 	int reply_code;                  /**< the last reply's code */
 	int next;                        /**< state to enter on success */
 	unsigned line_flags;             /**< SMTP_LINE_* of this line */
@@ -79,10 +80,11 @@ struct smtp_session {
 	unsigned long counter;           /**< messages accepted, for ids */
 };
 
+/** A command handler, as named in smtp.def's handler column. */
 typedef enum smtp_action (*smtp_handler)(struct smtp_session *s,
 					  const char *arg);
 
-/* The handlers named in smtp.def; @arg is what follows the keyword and
+/** The handlers named in smtp.def; @arg is what follows the keyword and
  * one space ("" if nothing). */
 #define SMTP_CMD(name, handler, states, next, rfc, syntax, help) \
 	enum smtp_action handler(struct smtp_session *s, const char *arg);
@@ -95,6 +97,7 @@ void smtp_enter_state(struct smtp_session *s, enum smtp_state next,
 		      const char *why_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/**@{*/
 /**
  * Append one reply line: "code enh text" (RFC 5321 §4.2, RFC 2034 §4).
  * @p enh is the enhanced status code (RFC 3463) or NULL where RFC 2034
@@ -105,6 +108,14 @@ void smtp_reply(struct smtp_session *s, int code, const char *enh,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void smtp_reply_more(struct smtp_session *s, int code, const char *enh,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/**@}*/
+
+/**
+ * RFC 2920 §3.1: EHLO, HELO and DATA must end a pipelined group, since the
+ * client cannot know what follows until it has their reply.  If this line
+ * had more input behind it, reply 554, close, and return true.
+ */
+bool smtp_out_of_sync(struct smtp_session *s, const char *cmd);
 
 /** Continue an AUTH exchange with one client line (smtp_auth.c). */
 enum smtp_action smtp_sasl_line(struct smtp_session *s, const char *line);

@@ -22,23 +22,25 @@
 #include "../core/listener.h"
 #include "smtp_core.h"
 
+/** A port given an explicit role with --listen PORT:MODE:ROLE. */
 struct smtp_port_role {
-	unsigned short port;
-	enum smtp_role role;
+	unsigned short port; /**< TCP port number */
+	enum smtp_role role; /**< MX or submission */
 };
 
+/** smtpd's own options, besides the ones every server shares. */
 struct smtp_options {
-	const char *domains[SMTP_DOMAINS_MAX];
-	int ndomains;
-	const char *postmaster;
-	unsigned long max_size;
-	bool advertise_cram;
-	unsigned retry_s;
-	unsigned lifetime_s;
+	const char *domains[SMTP_DOMAINS_MAX]; /**< --domain */
+	int ndomains;            /**< entries in domains */
+	const char *postmaster;  /**< --postmaster */
+	unsigned long max_size;  /**< --max-size, octets */
+	bool advertise_cram;     /**< --advertise-cram-md5 */
+	unsigned retry_s;        /**< --retry, seconds */
+	unsigned lifetime_s;     /**< --lifetime, seconds */
 	struct smtp_port_role roles[SERVER_PORTS_MAX]; /**< explicit roles */
-	int nroles;
+	int nroles;              /**< entries in roles */
 	char **rest;             /**< argv for server_options_parse() */
-	int nrest;
+	int nrest;               /**< entries in rest */
 };
 
 /** Take smtpd's own options out of argv; exits with usage on errors. */

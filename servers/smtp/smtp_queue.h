@@ -43,16 +43,17 @@
 /** Longest queue id, with its NUL ("<secs>.<usecs>.<pid>.<n>"). */
 #define SMTP_QUEUE_ID_MAX 64
 
+/** The envelope of one queued message, as kept in DATA/queue. */
 struct smtp_envelope {
-	char id[SMTP_QUEUE_ID_MAX];
+	char id[SMTP_QUEUE_ID_MAX];            /**< queue id, also the file names */
 	char from[SMTP_PATH_MAX + 1];          /**< "" is the null sender */
-	char rcpts[SMTP_RCPT_MAX][SMTP_PATH_MAX + 1];
-	size_t nrcpt;
-	bool body_8bit;
-	bool smtputf8;
-	time_t created;
-	time_t next_try;
-	unsigned attempts;
+	char rcpts[SMTP_RCPT_MAX][SMTP_PATH_MAX + 1]; /**< recipients still to deliver */
+	size_t nrcpt;                          /**< entries in rcpts */
+	bool body_8bit;                        /**< BODY=8BITMIME (RFC 6152) */
+	bool smtputf8;                         /**< SMTPUTF8 (RFC 6531) */
+	time_t created;                        /**< when it was queued */
+	time_t next_try;                       /**< not before this time */
+	unsigned attempts;                     /**< tries so far */
 	char last_error[SMTP_REPLY_MAX];       /**< last temporary failure */
 };
 
@@ -82,6 +83,7 @@ int smtp_queue_read(const char *queue_dir, const char *id, char **data_r,
 int smtp_queue_remove(const char *queue_dir, const char *id,
 		      const char **error_r);
 
+/**@{*/
 /**
  * The ids of the live messages (env/), at most SMTP_QUEUE_SCAN_MAX;
  * data/ files without an envelope older than an hour are removed on the
@@ -90,10 +92,13 @@ int smtp_queue_remove(const char *queue_dir, const char *id,
 int smtp_queue_ids(const char *queue_dir, char ***ids_r, size_t *n_r,
 		   const char **error_r);
 void smtp_queue_ids_free(char **ids, size_t n);
+/**@}*/
 
+/**@{*/
 /** Format and parse the env/ text (exposed for the unit tests). */
 int smtp_envelope_format(const struct smtp_envelope *env, char **text_r);
 int smtp_envelope_parse(const char *text, struct smtp_envelope *env,
 			const char **error_r);
+/**@}*/
 
 #endif

@@ -25,11 +25,12 @@
 
 #include <time.h>
 
+/** What the queue runner needs: where the queue and routes are, and its timing. */
 struct smtp_runner_config {
 	const char *data_dir;      /**< mail/ for bounces, routes */
 	const char *queue_dir;     /**< DATA/queue */
 	const char *routes_file;   /**< DATA/routes */
-	const char *users_file;
+	const char *users_file;    /**< DATA/users */
 	const char *hostname;      /**< our EHLO name and Reporting-MTA */
 	const char *const *domains; /**< local domains (bounces to them are */
 	int ndomains;              /**<   delivered straight into Maildir) */
@@ -40,8 +41,8 @@ struct smtp_runner_config {
 
 /** A recipient that failed for good, for the bounce. */
 struct smtp_failure {
-	const char *rcpt;
-	const struct smtp_relay_status *status;
+	const char *rcpt; /**< the recipient */
+	const struct smtp_relay_status *status; /**< the last reply from the next hop */
 };
 
 /**

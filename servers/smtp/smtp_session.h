@@ -11,9 +11,9 @@
 
 /** What every SMTP session of one server shares. */
 struct smtp_server {
-	const struct server_options *opts;
-	const struct smtp_options *smtp;
-	char users_file[4096];
+	const struct server_options *opts; /**< the parsed command line */
+	const struct smtp_options *smtp; /**< smtpd's own options */
+	char users_file[4096];     /**< DATA/users */
 	pid_t runner;              /**< the queue runner, woken with SIGUSR1 */
 };
 

@@ -1,0 +1,65 @@
+/*
+ * maildir_cache.h - a listing of a folder saved by one scan for the next,
+ * used only while the folder is known not to have changed.
+ *
+ * Listing a Maildir means reading two directories and looking at every
+ * file (its size, its time): for 10,000 messages that is 10,000 stat(2)
+ * calls on every SELECT and every POP3 login.  A folder that nobody
+ * touches lists the same every time, and whether anybody touched it can
+ * be told from three stat(2) calls: a message arrives, leaves or changes
+ * its flags only by a rename in new/ or cur/, which changes that
+ * directory's modification time, and the UID list is only ever replaced
+ * by rename, which gives it a new inode.  Dovecot's Maildir code makes
+ * the same bet on the same times.
+ *
+ * So after a full scan the listing is written to "maillab-cache" with the
+ * times of new/ and cur/ and the identity of the UID list, and the next
+ * scan uses it if all three are still the same.  One trap: file times
+ * move in clock ticks, and a rename in the same tick as the scan leaves
+ * the directory's time unchanged although the scan missed it.  A listing
+ * is therefore saved only when both directories were last changed more
+ * than a second before the scan began; any later change gives them a
+ * time the cache does not know.
+ *
+ * The cache is not precious: it is written without fsync, any file that
+ * does not parse (or names a file outside the folder) is ignored, and
+ * deleting it only costs one full scan.
+ */
+#ifndef MAILLAB_MAILDIR_CACHE_H
+#define MAILLAB_MAILDIR_CACHE_H
+
+#include "maildir.h"
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/** What says whether a folder changed: its two directories and its list. */
+struct maildir_stamp {
+	struct timespec new_mtime;     /**< when new/ last changed */
+	struct timespec cur_mtime;     /**< when cur/ last changed */
+	ino_t uidlist_ino;        /**< 0 if there is no UID list yet */
+	struct timespec uidlist_mtime; /**< when the UID list last changed */
+};
+
+/** Read the stamp of the Maildir at @p path; -1 if a directory is missing. */
+int maildir_stamp_read(const char *path, struct maildir_stamp *stamp);
+
+/**
+ * The listing the cache holds for a folder whose stamp is still
+ * @p stamp: 1 and @p list_r filled (sorted by UID), or 0 if there is no
+ * cache that can be trusted (then @p list_r is empty).
+ */
+int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
+		       struct maildir_list *list_r);
+
+/**
+ * Save @p list, the result of a full scan that began at @p scan_started
+ * and saw the folder at @p before, if it is safe to trust later: the
+ * folder has not changed during the scan, and was last changed more than
+ * a second before it.  Failures are ignored (there is no cache then).
+ */
+void maildir_cache_save(const char *path, const struct maildir_stamp *before,
+			time_t scan_started, const struct maildir_list *list);
+
+#endif
