@@ -90,14 +90,20 @@ int linebuf_feed(struct linebuf *lb, const void *data, size_t n)
 }
 
 /* skip_to_lf - while skipping an over-long line, drop bytes through the
- * next LF.  Returns true once the LF has been found. */
+ * next LF.  Returns true once the LF has been found, and remembers how
+ * the line ended (the CR before the LF may have been in an earlier read,
+ * hence skip_last). */
 static bool skip_to_lf(struct linebuf *lb)
 {
-	char *nl = memchr(lb->data + lb->start, '\n', lb->len - lb->start);
+	char *begin = lb->data + lb->start;
+	char *nl = memchr(begin, '\n', lb->len - lb->start);
 	if (nl == NULL) {
+		if (lb->len > lb->start)
+			lb->skip_last = lb->data[lb->len - 1];
 		lb->start = lb->len = 0;
 		return false;
 	}
+	lb->long_bare_lf = (nl > begin ? nl[-1] : lb->skip_last) != '\r';
 	lb->start = (size_t)(nl - lb->data) + 1;
 	lb->skipping = false;
 	return true;
@@ -116,14 +122,23 @@ enum linebuf_result linebuf_next(struct linebuf *lb, char **line_r,
 		if (avail < lb->max_line)
 			return LINEBUF_NEED_MORE;
 		/* no LF within the maximum: report once, then skip */
+		*line_r = begin;
+		*len_r = avail;
+		*flags_r = 0;
 		lb->skipping = true;
+		lb->skip_last = avail > 0 ? begin[avail - 1] : '\0';
 		lb->start = lb->len = 0;
 		return LINEBUF_TOO_LONG;
 	}
 	size_t with_lf = (size_t)(nl - begin) + 1;
 	lb->start += with_lf;
-	if (with_lf > lb->max_line)
+	if (with_lf > lb->max_line) {
+		lb->long_bare_lf = with_lf < 2 || nl[-1] != '\r';
+		*line_r = begin;
+		*len_r = lb->max_line;
+		*flags_r = 0;
 		return LINEBUF_TOO_LONG;
+	}
 
 	size_t len = with_lf - 1;
 	unsigned flags = LINEBUF_BARE_LF;
@@ -131,6 +146,9 @@ enum linebuf_result linebuf_next(struct linebuf *lb, char **line_r,
 		len--;
 		flags = 0;
 	}
+	if (lb->long_bare_lf)
+		flags |= LINEBUF_AFTER_LONG_BARE_LF;
+	lb->long_bare_lf = false;
 	begin[len] = '\0';
 	*line_r = begin;
 	*len_r = len;
@@ -157,5 +175,6 @@ size_t linebuf_discard(struct linebuf *lb)
 	size_t n = lb->len - lb->start;
 	lb->start = lb->len = 0;
 	lb->skipping = false;
+	lb->long_bare_lf = false;
 	return n;
 }

@@ -5,9 +5,18 @@
  * they then apply the same way to read() and to the reads OpenSSL makes
  * inside a handshake or a record, so a client that stops half-way through a
  * TLS record is timed out like one that stops between commands.
+ *
+ * A timeout per read() alone lets a client keep a session forever by
+ * sending one octet now and then (slowloris).  So the timeout is a
+ * deadline for a whole line (Postfix's smtpd_per_record_deadline), and the
+ * session may set an absolute deadline on top (netio_set_deadline(): to
+ * log in, to send a message).  Before each read the socket's timeout is
+ * cut to what is left; with plain text that is exact, inside TLS a read
+ * may run over by the time one record takes to trickle in.
  */
 #include "netio.h"
 
+#include "../proto/limits.h"
 #include "linebuf.h"
 #include "tls.h"
 
@@ -16,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 struct netio {
@@ -23,7 +33,42 @@ struct netio {
 	struct tls_conn *tls; /* NULL while the connection is plain */
 	struct linebuf in;
 	unsigned timeout_s;
+	long long deadline_ms; /* CLOCK_MONOTONIC; 0: none */
+	bool cut;              /* SO_RCVTIMEO is shorter than timeout_s */
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* until - when a read that starts now must be over: the line's own
+ * limit or the session's deadline, whichever comes first. */
+static long long until(const struct netio *io)
+{
+	long long t = now_ms() + (long long)io->timeout_s * 1000;
+	return io->deadline_ms != 0 && io->deadline_ms < t ? io->deadline_ms : t;
+}
+
+/* arm - let the next read wait no longer than @limit; false if the time
+ * is already up.  The socket option is only touched when it must be. */
+static bool arm(struct netio *io, long long limit)
+{
+	long long left = limit - now_ms();
+	if (left <= 0)
+		return false;
+	bool cut = left < (long long)io->timeout_s * 1000;
+	if (cut || io->cut) {
+		long long ms = cut ? left : (long long)io->timeout_s * 1000;
+		struct timeval tv = { .tv_sec = (time_t)(ms / 1000),
+				      .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+		(void)setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		io->cut = cut;
+	}
+	return true;
+}
 
 struct netio *netio_new(int fd, size_t max_line, unsigned timeout_s)
 {
@@ -52,6 +97,16 @@ void netio_free(struct netio *io)
 int netio_set_max_line(struct netio *io, size_t max_line)
 {
 	return linebuf_set_max(&io->in, max_line);
+}
+
+void netio_set_deadline(struct netio *io, unsigned seconds)
+{
+	io->deadline_ms = seconds == 0 ? 0 : now_ms() + (long long)seconds * 1000;
+}
+
+bool netio_deadline_set(const struct netio *io)
+{
+	return io->deadline_ms != 0;
 }
 
 void netio_set_timeout(struct netio *io, unsigned timeout_s)
@@ -86,6 +141,7 @@ enum netio_status netio_fill(struct netio *io)
 enum netio_status netio_read_line(struct netio *io, char **line_r,
 				  size_t *len_r, unsigned *flags_r)
 {
+	long long limit = until(io);
 	for (;;) {
 		switch (linebuf_next(&io->in, line_r, len_r, flags_r)) {
 		case LINEBUF_LINE:
@@ -95,6 +151,8 @@ enum netio_status netio_read_line(struct netio *io, char **line_r,
 		case LINEBUF_NEED_MORE:
 			break;
 		}
+		if (!arm(io, limit))
+			return NETIO_TIMEOUT;
 		enum netio_status st = netio_fill(io);
 		if (st != NETIO_OK)
 			return st;
@@ -127,7 +185,13 @@ int netio_tls_accept(struct netio *io, struct tls_server *srv,
 	}
 	/* CVE-2011-0411: never let pipelined plaintext reach the TLS session. */
 	*discarded_r = linebuf_discard(&io->in);
-	io->tls = tls_accept(srv, io->fd, error_r);
+	/* the handshake as a whole gets at most TLS_HANDSHAKE_TIMEOUT_S (or
+	 * the session's shorter timeout, or what its deadline leaves) */
+	long long left = until(io) - now_ms();
+	long long cap = (long long)TLS_HANDSHAKE_TIMEOUT_S * 1000;
+	io->tls = tls_accept_within(srv, io->fd,
+				    left < cap ? (left > 0 ? left : 1) : cap, error_r);
+	arm(io, now_ms() + (long long)io->timeout_s * 1000);
 	return io->tls ? 0 : -1;
 }
 
@@ -161,6 +225,18 @@ int netio_tls_connect(struct netio *io, struct tls_client *cli,
 	return io->tls ? 0 : -1;
 }
 
+size_t netio_discard(struct netio *io)
+{
+	size_t n = linebuf_discard(&io->in);
+	if (io->tls != NULL)
+		return n;
+	char sink[4096];
+	ssize_t got;
+	while ((got = recv(io->fd, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+		n += (size_t)got;
+	return n;
+}
+
 const struct tls_conn *netio_tls(const struct netio *io)
 {
 	return io->tls;
@@ -177,6 +253,11 @@ bool netio_input_buffered(const struct netio *io)
 	       (io->tls != NULL && tls_pending(io->tls) > 0);
 }
 
+size_t netio_buffered(const struct netio *io)
+{
+	return linebuf_pending(&io->in) + (io->tls ? tls_pending(io->tls) : 0);
+}
+
 bool netio_line_buffered(const struct netio *io)
 {
 	const char *start = io->in.data + io->in.start;
@@ -187,6 +268,8 @@ enum netio_status netio_read_bytes(struct netio *io, size_t want,
 				   const char **data_r, size_t *len_r)
 {
 	if (linebuf_pending(&io->in) == 0) {
+		if (!arm(io, until(io)))
+			return NETIO_TIMEOUT;
 		enum netio_status st = netio_fill(io);
 		if (st != NETIO_OK)
 			return st;

@@ -10,12 +10,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct tls_server {
 	SSL_CTX *ctx;
@@ -37,9 +41,21 @@ static const char *last_error(const char *fallback)
 	return text;
 }
 
+/* init - OpenSSL without its exit handler.  A server forks a process per
+ * session; with the handler, every one of them would, on its way out,
+ * walk and free OpenSSL's tables - memory it shares copy-on-write with
+ * its parent, so each page freed is first copied - only for the kernel
+ * to throw it all away a moment later.  The tables stay reachable to the
+ * end, so leak checkers do not count them either. */
+static void init(void)
+{
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 struct tls_server *tls_server_new(const char *cert_file, const char *key_file,
 				  const char **error_r)
 {
+	init();
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
 		*error_r = last_error("SSL_CTX_new failed");
@@ -72,8 +88,49 @@ void tls_server_free(struct tls_server *srv)
 	free(srv);
 }
 
-struct tls_conn *tls_accept(struct tls_server *srv, int fd,
-			    const char **error_r)
+/* handshake - SSL_accept on a non-blocking socket, waiting in poll() for
+ * what OpenSSL wants until the deadline: one limit for the whole
+ * handshake, however the client spreads its octets.  1, or 0 (with
+ * errno ETIMEDOUT when the time ran out). */
+static int handshake(SSL *ssl, int fd, long long timeout_ms)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return SSL_accept(ssl) == 1;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int ok = 0;
+	for (;;) {
+		if (SSL_accept(ssl) == 1) {
+			ok = 1;
+			break;
+		}
+		int err = SSL_get_error(ssl, 0);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000LL +
+					       (now.tv_nsec - start.tv_nsec) / 1000000);
+		struct pollfd p = { .fd = fd, .events = err == SSL_ERROR_WANT_READ
+						       ? POLLIN : POLLOUT };
+		int n = left > 0 ? poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left) : 0;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		if (n < 0 && errno != EINTR)
+			break;
+	}
+	int saved = errno;
+	(void)fcntl(fd, F_SETFL, flags);
+	errno = saved;
+	return ok;
+}
+
+/* accept_conn - the two ways in: blocking (timeout_ms < 0) or with a
+ * limit. */
+static struct tls_conn *accept_conn(struct tls_server *srv, int fd,
+				    long long timeout_ms, const char **error_r)
 {
 	struct tls_conn *c = malloc(sizeof(*c));
 	if (c == NULL) {
@@ -87,14 +144,29 @@ struct tls_conn *tls_accept(struct tls_server *srv, int fd,
 		free(c);
 		return NULL;
 	}
-	if (SSL_accept(c->ssl) != 1) {
-		*error_r = last_error(errno == EAGAIN ? "handshake timed out"
-						      : "handshake failed");
+	errno = 0;
+	int ok = timeout_ms < 0 ? SSL_accept(c->ssl) == 1
+				: handshake(c->ssl, fd, timeout_ms);
+	if (!ok) {
+		*error_r = last_error(errno == EAGAIN || errno == ETIMEDOUT
+				      ? "handshake timed out" : "handshake failed");
 		SSL_free(c->ssl);
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+struct tls_conn *tls_accept(struct tls_server *srv, int fd,
+			    const char **error_r)
+{
+	return accept_conn(srv, fd, -1, error_r);
+}
+
+struct tls_conn *tls_accept_within(struct tls_server *srv, int fd,
+				   long long timeout_ms, const char **error_r)
+{
+	return accept_conn(srv, fd, timeout_ms, error_r);
 }
 
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t n)
@@ -166,6 +238,7 @@ struct tls_client *tls_client_new(const char *ca_file, const char *keylog_file,
 		*error_r = "out of memory";
 		return NULL;
 	}
+	init();
 	cli->ctx = SSL_CTX_new(TLS_client_method());
 	if (cli->ctx == NULL) {
 		*error_r = last_error("SSL_CTX_new failed");

@@ -7,6 +7,10 @@
 #   3. the same two again on the sanitizer build (make BUILD=build/asan
 #      SAN=1), with AddressSanitizer, LeakSanitizer and UBSan watching;
 #      the integration harness fails a test whose server printed a report
+#   4. fuzz         make fuzz-check: every libFuzzer target in fuzz/ replays
+#                    its regressions and runs a fixed number of inputs
+#   5. valgrind     tests/valgrind.py: the servers under memcheck for a
+#                    few hundred sessions, no leaked memory or descriptors
 #
 # Each step ends with a line "<step>: N passed, N failed"; the last line is
 # the sum, "N passed, N failed".  A step that crashes (or whose runner
@@ -89,6 +93,11 @@ else
 	echo "asan-build: 0 passed, 1 failed"
 	total_failed=$((total_failed + 1))
 fi
+
+# ---- fuzzing and memcheck (docs/robustness.md) ----------------------------
+
+run_step fuzz fuzz "${limit[@]}" "$make" --no-print-directory fuzz-check
+run_step valgrind valgrind env MAILLAB_BIN=build/bin "${limit[@]}" "$python" tests/valgrind.py
 
 echo "$total_passed passed, $total_failed failed"
 ((total_failed == 0))

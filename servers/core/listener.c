@@ -7,6 +7,16 @@
  * ppoll(), so a signal can only arrive while we wait: no race between
  * "check the flag" and "go to sleep".  After each wake-up it reaps finished
  * children and accepts what is pending.
+ *
+ * Who gets in.  A client is refused (with its protocol's "try later"
+ * reply) when its address already holds --max-per-address sessions.  When
+ * all --max-sessions are taken, the oldest session that has not logged in
+ * yet is closed to make room (Dovecot's login processes do the same), so
+ * a crowd of idle or half-open connections cannot lock the lab out; only
+ * when every session is in use is the newcomer refused.  On plain ports
+ * the listener writes the refusal itself; on TLS ports it needs a process
+ * for the handshake, and those are capped too.  A started-as-root server
+ * binds its ports, then becomes --user before it accepts anyone.
  */
 #include "listener.h"
 
@@ -14,14 +24,19 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_SOCKETS (SERVER_BINDS_MAX * SERVER_PORTS_MAX)
@@ -31,14 +46,28 @@ struct sock {
 	const struct listen_port *port;
 };
 
+/* One child process: a session, or a refusal being sent over TLS.  Its
+ * index in loop.children is its slot in the shared phase table. */
+struct child {
+	pid_t pid;                /* 0: the slot is free */
+	unsigned char addr[16];
+	bool refusal;
+	bool evicted;             /* sent SIGTERM to make room */
+	unsigned long id;         /* session id: lower is older */
+};
+
 /* Everything the accept loop needs, passed around instead of globals. */
 struct loop {
 	const struct listener_config *cfg;
 	struct sock socks[MAX_SOCKETS];
 	int nsocks;
-	pid_t *children;     /* sessions and refusals in progress */
-	unsigned nchildren;
+	struct child *children;  /* max_children slots */
+	unsigned nchildren;      /* slots in use */
+	unsigned sessions;       /* of them: sessions not being evicted */
+	unsigned refusals;       /* of them: refusals */
 	unsigned max_children;
+	struct listener_shared *shared;
+	size_t shared_size;
 	unsigned long next_id;
 	struct trace trace;  /* the listener's own lines: session #0 */
 };
@@ -186,21 +215,53 @@ static void describe_peer(const struct sockaddr_storage *ss,
 		snprintf(ci->peer, sizeof(ci->peer), "%s:%u", host,
 			 ntohs(in4->sin_port));
 		ci->peer_loopback = (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+		/* one form for both families: ::ffff:a.b.c.d (RFC 4291 §2.5.5.2) */
+		memset(ci->addr, 0, 10);
+		ci->addr[10] = ci->addr[11] = 0xff;
+		memcpy(ci->addr + 12, &in4->sin_addr, 4);
 	} else {
 		const struct sockaddr_in6 *in6 = (const void *)ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		snprintf(ci->peer, sizeof(ci->peer), "[%s]:%u", host,
 			 ntohs(in6->sin6_port));
 		const uint8_t *a = in6->sin6_addr.s6_addr;
+		memcpy(ci->addr, a, 16);
 		ci->peer_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
 				    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
 				     a[12] == 127);
 	}
 }
 
-/* run_child - the whole life of a session process.  Never returns. */
-static void run_child(struct loop *lp, int fd, const struct sock *s,
-		      const struct sockaddr_storage *ss, bool refuse)
+/* close_gently - closing a socket with unread input makes the kernel
+ * answer with RST (RFC 1122 §4.2.2.13), and a client that gets the RST
+ * may lose our last reply (a refusal, a 421) before it has read it.  So
+ * when the client sent more than was read: end our direction (FIN after
+ * the reply), then read and drop its input until it closes, for at most
+ * LINGER_MS. */
+#define LINGER_MS 1000
+static void close_gently(struct netio *io)
+{
+	int fd = netio_fd(io);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0 || shutdown(fd, SHUT_WR) < 0)
+		return;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	char sink[4096];
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = LINGER_MS - ((now.tv_sec - start.tv_sec) * 1000 +
+					 (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 ||
+		    read(fd, sink, sizeof(sink)) <= 0)
+			return;
+	}
+}
+
+/* run_child - the whole life of a session process.  Never returns.
+ * @why is NULL for a session, or why the client is refused. */
+static void run_child(struct loop *lp, int fd, const struct conn_info *base,
+		      const char *why)
 {
 	const struct listener_config *cfg = lp->cfg;
 	sigset_t none;
@@ -213,20 +274,16 @@ static void run_child(struct loop *lp, int fd, const struct sock *s,
 		close(lp->socks[i].fd);
 	free(lp->children);
 
-	struct conn_info ci = {
-		.trace = { cfg->proto, lp->next_id, cfg->trace_fd },
-		.local_port = s->port->port,
-		.mode = s->port->mode,
-		.tls = cfg->tls,
-	};
-	describe_peer(ss, &ci);
+	struct conn_info ci = *base;
 	trace_event(&ci.trace, "connect from %s to port %u (%s)", ci.peer,
 		    ci.local_port, listener_mode_name(ci.mode));
-
+	/* the handshake and the refusal each have a short, whole limit */
 	struct netio *io = netio_new(fd, cfg->max_line,
-				     refuse ? 5 : TLS_HANDSHAKE_TIMEOUT_S);
+				     why ? 5 : TLS_HANDSHAKE_TIMEOUT_S);
 	if (io == NULL)
 		_exit(1);
+	if (why == NULL && cfg->timeout_s < TLS_HANDSHAKE_TIMEOUT_S)
+		netio_set_timeout(io, cfg->timeout_s);
 	if (ci.mode == LISTEN_TLS) {
 		size_t dropped;
 		const char *error;
@@ -238,57 +295,171 @@ static void run_child(struct loop *lp, int fd, const struct sock *s,
 		trace_event(&ci.trace, "tls %s %s", netio_tls_version(io),
 			    netio_tls_cipher(io));
 	}
-	if (refuse) {
-		trace_event(&ci.trace, "refused: too many sessions (limit %u)",
-			    cfg->max_sessions);
+	if (why != NULL) {
+		trace_event(&ci.trace, "refused: %s", why);
 		cfg->refuse(io, &ci, cfg->arg);
 	} else {
 		netio_set_timeout(io, cfg->timeout_s);
+		/* the time to log in counts from the connect */
+		netio_set_deadline(io, ci.login_timeout_s);
 		cfg->serve(io, &ci, cfg->arg);
 	}
+	close_gently(io);
 	netio_free(io);
 	trace_event(&ci.trace, "close");
 	exit(0);
 }
 
+/* refuse_here - a refusal on a plain port, written by the listener
+ * itself: one short reply into an empty socket buffer never blocks, and
+ * no process is spent on a client that is turned away. */
+static void refuse_here(struct loop *lp, int fd, const struct conn_info *ci,
+			const char *why)
+{
+	const struct listener_config *cfg = lp->cfg;
+	trace_event(&ci->trace, "connect from %s refused: %s", ci->peer, why);
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	struct netio *io = netio_new(fd, cfg->max_line, 1);
+	if (io == NULL) {
+		close(fd);
+		return;
+	}
+	cfg->refuse(io, ci, cfg->arg);
+	netio_free(io);
+}
+
+/* from_address - sessions (not refusals, not being evicted) of @addr. */
+static unsigned from_address(const struct loop *lp, const unsigned char *addr)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < lp->max_children; i++) {
+		const struct child *c = &lp->children[i];
+		n += c->pid > 0 && !c->refusal && !c->evicted &&
+		     memcmp(c->addr, addr, 16) == 0;
+	}
+	return n;
+}
+
+/* evict - make room: SIGTERM to the oldest session that has not logged
+ * in.  False if every session has. */
+static bool evict(struct loop *lp)
+{
+	struct child *oldest = NULL;
+	for (unsigned i = 0; i < lp->max_children; i++) {
+		struct child *c = &lp->children[i];
+		if (c->pid > 0 && !c->refusal && !c->evicted &&
+		    __atomic_load_n(&lp->shared->phase[i], __ATOMIC_RELAXED) ==
+			    LISTENER_LOGIN &&
+		    (oldest == NULL || c->id < oldest->id))
+			oldest = c;
+	}
+	if (oldest == NULL)
+		return false;
+	trace_event(&lp->trace, "closing session #%lu (not logged in) to make "
+		    "room", oldest->id);
+	kill(oldest->pid, SIGTERM);
+	oldest->evicted = true;
+	lp->sessions--;
+	return true;
+}
+
+/* admit - NULL if a new session from @addr may start, else why not. */
+static const char *admit(struct loop *lp, const unsigned char *addr)
+{
+	const struct listener_config *cfg = lp->cfg;
+	if (cfg->max_per_addr > 0 && from_address(lp, addr) >= cfg->max_per_addr)
+		return "too many sessions from this address";
+	if (lp->sessions < cfg->max_sessions || evict(lp))
+		return NULL;
+	return "too many sessions";
+}
+
+/* free_slot - a free child slot, or -1. */
+static int free_slot(const struct loop *lp)
+{
+	if (lp->nchildren >= lp->max_children)
+		return -1;
+	for (unsigned i = 0; i < lp->max_children; i++)
+		if (lp->children[i].pid == 0)
+			return (int)i;
+	return -1;
+}
+
 /* accept_one - accept a pending connection on @s and fork its process. */
 static void accept_one(struct loop *lp, const struct sock *s)
 {
+	const struct listener_config *cfg = lp->cfg;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return; /* the client gave up already, or a transient error */
-	if (lp->nchildren >= lp->max_children) {
-		/* Even refusals are over their limit: just close. */
+	struct conn_info ci = {
+		.trace = { cfg->proto, ++lp->next_id, cfg->trace_fd },
+		.local_port = s->port->port,
+		.mode = s->port->mode,
+		.tls = cfg->tls,
+		.login_timeout_s = cfg->login_timeout_s,
+		.data_timeout_s = cfg->data_timeout_s,
+		.shared = lp->shared,
+	};
+	describe_peer(&ss, &ci);
+	const char *why = admit(lp, ci.addr);
+	if (why != NULL && ci.mode != LISTEN_TLS) {
+		refuse_here(lp, fd, &ci, why);
+		return;
+	}
+	int slot = free_slot(lp);
+	if (slot < 0 || (why != NULL && lp->refusals >= cfg->max_sessions)) {
+		/* even refusals are over their limit: just close */
 		close(fd);
 		return;
 	}
-	bool refuse = lp->nchildren >= lp->cfg->max_sessions;
-	lp->next_id++;
+	ci.slot = slot;
+	lp->shared->phase[slot] = LISTENER_LOGIN;
 	pid_t pid = fork();
 	if (pid == 0)
-		run_child(lp, fd, s, &ss, refuse);
+		run_child(lp, fd, &ci, why);
 	close(fd);
 	if (pid < 0) {
 		trace_event(&lp->trace, "error fork: %s", strerror(errno));
 		return;
 	}
-	lp->children[lp->nchildren++] = pid;
+	struct child *c = &lp->children[slot];
+	*c = (struct child){ .pid = pid, .refusal = why != NULL, .id = lp->next_id };
+	memcpy(c->addr, ci.addr, 16);
+	lp->nchildren++;
+	if (why != NULL)
+		lp->refusals++;
+	else
+		lp->sessions++;
+}
+
+/* forget - a child has ended: free its slot. */
+static void forget(struct loop *lp, pid_t pid)
+{
+	for (unsigned i = 0; i < lp->max_children; i++) {
+		struct child *c = &lp->children[i];
+		if (c->pid != pid)
+			continue;
+		if (c->refusal)
+			lp->refusals--;
+		else if (!c->evicted)
+			lp->sessions--;
+		c->pid = 0;
+		lp->nchildren--;
+		return;
+	}
 }
 
 /* reap - collect finished children and forget them. */
 static void reap(struct loop *lp)
 {
 	pid_t pid;
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-		for (unsigned i = 0; i < lp->nchildren; i++) {
-			if (lp->children[i] == pid) {
-				lp->children[i] = lp->children[--lp->nchildren];
-				break;
-			}
-		}
-	}
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		forget(lp, pid);
 }
 
 /* shut_down - close the doors, stop the sessions, wait for all of them. */
@@ -298,17 +469,47 @@ static void shut_down(struct loop *lp)
 		close(lp->socks[i].fd);
 	trace_event(&lp->trace, "shutdown: stopping %u session(s)",
 		    lp->nchildren);
-	for (unsigned i = 0; i < lp->nchildren; i++)
-		kill(lp->children[i], SIGTERM);
+	for (unsigned i = 0; i < lp->max_children; i++)
+		if (lp->children[i].pid > 0)
+			kill(lp->children[i].pid, SIGTERM);
 	while (lp->nchildren > 0) {
 		pid_t pid = waitpid(-1, NULL, 0);
 		if (pid < 0 && errno != EINTR)
 			break;
-		for (unsigned i = 0; pid > 0 && i < lp->nchildren; i++)
-			if (lp->children[i] == pid)
-				lp->children[i] = lp->children[--lp->nchildren];
+		if (pid > 0)
+			forget(lp, pid);
 	}
 	free(lp->children);
+	munmap(lp->shared, lp->shared_size);
+}
+
+int listener_drop_privileges(const char *user, const char **note_r,
+			     const char **error_r)
+{
+	*note_r = NULL;
+	if (geteuid() != 0)
+		return 0;
+	if (user == NULL) {
+		*note_r = "running as root (give --user to drop privileges)";
+		return 0;
+	}
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		*error_r = "--user: no such user";
+		return -1;
+	}
+	/* groups first, then the gid, the uid last: once the uid is not 0,
+	 * nothing else may be changed any more */
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		*error_r = "cannot change to the --user";
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		*error_r = "root could be taken back after --user";
+		return -1;
+	}
+	return 0;
 }
 
 /* install_signals - handlers on, and the three signals blocked except
@@ -341,17 +542,29 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 		/* room for the sessions plus as many refusals in flight */
 		.max_children = cfg->max_sessions * 2,
 	};
-	lp.children = calloc(lp.max_children, sizeof(pid_t));
-	if (lp.children == NULL) {
+	lp.children = calloc(lp.max_children, sizeof(*lp.children));
+	lp.shared_size = sizeof(*lp.shared) + lp.max_children * sizeof(int);
+	lp.shared = mmap(NULL, lp.shared_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (lp.children == NULL || lp.shared == MAP_FAILED) {
 		*error_r = "out of memory";
-		return -1;
-	}
-	if (open_all(&lp, error_r) < 0) {
-		for (int i = 0; i < lp.nsocks; i++)
-			close(lp.socks[i].fd);
 		free(lp.children);
 		return -1;
 	}
+	const char *note = NULL;
+	if (open_all(&lp, error_r) < 0 ||
+	    listener_drop_privileges(cfg->user, &note, error_r) < 0) {
+		for (int i = 0; i < lp.nsocks; i++)
+			close(lp.socks[i].fd);
+		free(lp.children);
+		munmap(lp.shared, lp.shared_size);
+		return -1;
+	}
+	if (note != NULL)
+		trace_event(&lp.trace, "note %s", note);
+	else if (cfg->user != NULL && getuid() != 0)
+		trace_event(&lp.trace, "running as %s (uid %u)", cfg->user,
+			    (unsigned)getuid());
 	sigset_t waitmask;
 	install_signals(&waitmask);
 	struct pollfd pfd[MAX_SOCKETS];

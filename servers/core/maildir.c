@@ -61,21 +61,43 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* put - add @p len bytes to the chunk being written, writing it out
+ * whenever it fills. */
+static int put(int fd, char *chunk, size_t *n, const char *p, size_t len)
+{
+	while (len > 0) {
+		size_t k = MAILDIR_IO_CHUNK - *n < len ? MAILDIR_IO_CHUNK - *n : len;
+		memcpy(chunk + *n, p, k);
+		*n += k;
+		p += k;
+		len -= k;
+		if (*n == MAILDIR_IO_CHUNK) {
+			if (write_all(fd, chunk, *n) < 0)
+				return -1;
+			*n = 0;
+		}
+	}
+	return 0;
+}
+
 /* write_lf - write @p data with every CRLF stored as LF; a CR that is not
- * followed by LF is data and stays. */
+ * followed by LF is data and stays.  The text between two CRs is copied
+ * whole (memchr() finds the next CR many bytes at a time). */
 static int write_lf(int fd, const char *data, size_t len)
 {
 	char chunk[MAILDIR_IO_CHUNK];
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
-			continue;
-		chunk[n++] = data[i];
-		if (n == sizeof(chunk)) {
-			if (write_all(fd, chunk, n) < 0)
-				return -1;
-			n = 0;
-		}
+	size_t n = 0, pos = 0;
+	while (pos < len) {
+		const char *cr = memchr(data + pos, '\r', len - pos);
+		size_t end = cr != NULL ? (size_t)(cr - data) : len;
+		if (put(fd, chunk, &n, data + pos, end - pos) < 0)
+			return -1;
+		if (cr == NULL)
+			break;
+		bool crlf = end + 1 < len && data[end + 1] == '\n';
+		if (!crlf && put(fd, chunk, &n, "\r", 1) < 0)
+			return -1;
+		pos = end + 1;
 	}
 	return write_all(fd, chunk, n);
 }
@@ -306,7 +328,11 @@ static bool folder_name_ok(const char *folder)
 			if (comp == 0)
 				return false;
 			comp = 0;
-		} else if (*p == '.' || *p < 0x20 || *p == 0x7f) {
+		} else if (*p == '.' || *p < 0x20 || *p == 0x7f ||
+			   (*p == '~' && p == (const unsigned char *)folder)) {
+			/* '~' first is "another user's home" to servers that
+			 * follow RFC 3501 §5.1.2's UNIX convention ("~smith/
+			 * Mail"): never one of our folders */
 			return false;
 		} else {
 			comp++;
@@ -331,6 +357,42 @@ char *maildir_folder_path(const char *root, const char *folder)
 		if (*p == '/')
 			*p = '.';
 	return path;
+}
+
+/* real_dir - @path (or @sub below it) is missing or a directory that is
+ * not a symbolic link.  O_NOFOLLOW fails with ELOOP on a link, and
+ * O_DIRECTORY with ENOTDIR on anything else. */
+static bool real_dir(const char *path, const char *sub)
+{
+	char full[PATH_MAX];
+	snprintf(full, sizeof(full), "%s%s%s", path, sub ? "/" : "", sub ? sub : "");
+	int fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || errno == ENOENT;
+}
+
+bool maildir_folder_safe(const char *root, const char *folder)
+{
+	char prefix[NAME_MAX + 1];
+	size_t len = strlen(folder);
+	if (len >= sizeof(prefix))
+		return false;
+	/* "a/b/c": the folders a, a/b and a/b/c, each a directory of its own */
+	for (size_t i = 1; i <= len; i++) {
+		if (folder[i] != '/' && folder[i] != '\0')
+			continue;
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)i, folder);
+		char *path = maildir_folder_path(root, prefix);
+		bool ok = path != NULL && real_dir(path, NULL);
+		if (ok && i == len)
+			ok = real_dir(path, "cur") && real_dir(path, "new") &&
+			     real_dir(path, "tmp");
+		free(path);
+		if (!ok)
+			return false;
+	}
+	return true;
 }
 
 int maildir_clean_tmp(const char *path, time_t now, const char **error_r)

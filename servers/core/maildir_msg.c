@@ -11,6 +11,7 @@
 #include "maildir.h"
 
 #include "../../proto/limits.h"
+#include "maildir_cache.h"
 #include "maildir_util.h"
 #include "uidlist.h"
 
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void msg_free(struct maildir_msg *msg)
@@ -190,6 +192,13 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 		 const char **error_r)
 {
 	size_t cap = 0;
+	struct maildir_stamp before;
+	time_t started = time(NULL);
+	/* a folder nobody changed since the last full scan lists as it did
+	 * then: three stat(2) calls instead of one per message */
+	bool stamped = maildir_stamp_read(path, &before) == 0;
+	if (stamped && maildir_cache_load(path, &before, list_r) == 1)
+		return 0;
 	memset(list_r, 0, sizeof(*list_r));
 	/* new/ before cur/: a message moved from new/ to cur/ during the
 	 * scan is then seen at least once, never missed. */
@@ -203,6 +212,8 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 		maildir_list_free(list_r);
 		return -1;
 	}
+	if (stamped)
+		maildir_cache_save(path, &before, started, list_r);
 	return 0;
 }
 

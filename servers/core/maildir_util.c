@@ -101,12 +101,18 @@ void maildir_flags_from_name(const char *name, char *out)
 void maildir_lf_count(const char *p, size_t n, char *prev, off_t *lf,
 		     off_t *crlf)
 {
-	for (size_t i = 0; i < n; *prev = p[i++]) {
-		if (p[i] == '\n') {
-			(*lf)++;
-			*crlf += *prev == '\r';
-		}
+	/* from one LF to the next with memchr(), which looks at many bytes
+	 * at a time: a message is long lines of text, a few LFs per 100 */
+	const char *end = p + n;
+	for (const char *q = p; q < end; q++) {
+		q = memchr(q, '\n', (size_t)(end - q));
+		if (q == NULL)
+			break;
+		(*lf)++;
+		*crlf += (q > p ? q[-1] : *prev) == '\r';
 	}
+	if (n > 0)
+		*prev = p[n - 1];
 }
 
 int maildir_fsync_sub(const char *path, const char *sub, const char **error_r)

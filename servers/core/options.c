@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_NO_TLS, OPT_CLEARTEXT, OPT_MAX,
-       OPT_TIMEOUT, OPT_DELAY, OPT_HOST, OPT_TRACE, OPT_PID };
+       OPT_TIMEOUT, OPT_DELAY, OPT_HOST, OPT_TRACE, OPT_PID, OPT_PER_ADDR,
+       OPT_LOGIN_TIMEOUT, OPT_DATA_TIMEOUT, OPT_USER };
 
 static const struct option long_opts[] = {
 	{ "data", required_argument, NULL, 'd' },
@@ -27,6 +28,10 @@ static const struct option long_opts[] = {
 	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
 	{ "cleartext", required_argument, NULL, OPT_CLEARTEXT },
 	{ "max-sessions", required_argument, NULL, OPT_MAX },
+	{ "max-per-address", required_argument, NULL, OPT_PER_ADDR },
+	{ "login-timeout", required_argument, NULL, OPT_LOGIN_TIMEOUT },
+	{ "data-timeout", required_argument, NULL, OPT_DATA_TIMEOUT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "auth-delay", required_argument, NULL, OPT_DELAY },
 	{ "hostname", required_argument, NULL, OPT_HOST },
@@ -52,14 +57,21 @@ static void usage(const struct server_defaults *def, FILE *f)
 		"      --key FILE         TLS key (default DIR/tls/server.key)\n"
 		"      --no-tls           no TLS: starttls ports become plain, tls ports are refused\n"
 		"      --cleartext P      passwords without TLS: loopback (default), always, never\n"
-		"      --max-sessions N   concurrent sessions (default %d)\n"
-		"      --timeout SECS     idle timeout (default %u)\n"
+		"      --max-sessions N   concurrent sessions (default %d); when full, the\n"
+		"                         oldest session not logged in makes room\n"
+		"      --max-per-address N  sessions from one client address (default:\n"
+		"                         no cap below --max-sessions)\n"
+		"      --timeout SECS     idle timeout: the most one line may take (default %u)\n"
+		"      --login-timeout SECS  from the connect to the login (default %d)\n"
+		"      --data-timeout SECS   for one whole message (default %d)\n"
+		"      --user NAME        started as root: bind, then run as NAME\n"
 		"      --auth-delay MS    delay after a failed login (default %d)\n"
 		"      --hostname NAME    name used in greetings\n"
 		"      --trace FILE       write the trace here (default stderr)\n"
 		"      --pidfile FILE     write the process id here\n"
 		"  -h, --help             this text\n",
-		SERVER_SESSIONS_MAX, def->timeout_s, AUTH_FAIL_DELAY_MS);
+		SERVER_SESSIONS_MAX, def->timeout_s, SESSION_LOGIN_TIMEOUT_S,
+		SESSION_DATA_TIMEOUT_S, AUTH_FAIL_DELAY_MS);
 }
 
 /* number - parse an unsigned option value or exit with usage. */
@@ -114,6 +126,8 @@ static void set_defaults(const struct server_defaults *def,
 	o->cleartext = CLEARTEXT_LOOPBACK;
 	o->max_sessions = SERVER_SESSIONS_MAX;
 	o->timeout_s = def->timeout_s;
+	o->login_timeout_s = SESSION_LOGIN_TIMEOUT_S;
+	o->data_timeout_s = SESSION_DATA_TIMEOUT_S;
 	o->auth_delay_ms = AUTH_FAIL_DELAY_MS;
 	if (gethostname(o->hostname, sizeof(o->hostname) - 1) < 0)
 		strcpy(o->hostname, "localhost");
@@ -140,6 +154,10 @@ void server_options_parse(int argc, char **argv,
 		case OPT_CLEARTEXT: parse_cleartext(def, o, optarg); break;
 		case OPT_MAX: o->max_sessions = number(def, "max-sessions", optarg); break;
 		case OPT_TIMEOUT: o->timeout_s = number(def, "timeout", optarg); break;
+		case OPT_PER_ADDR: o->max_per_addr = number(def, "max-per-address", optarg); break;
+		case OPT_LOGIN_TIMEOUT: o->login_timeout_s = number(def, "login-timeout", optarg); break;
+		case OPT_DATA_TIMEOUT: o->data_timeout_s = number(def, "data-timeout", optarg); break;
+		case OPT_USER: o->user = optarg; break;
 		case OPT_DELAY: o->auth_delay_ms = number(def, "auth-delay", optarg); break;
 		case OPT_HOST: snprintf(o->hostname, sizeof(o->hostname), "%s", optarg); break;
 		case OPT_TRACE: o->trace_file = optarg; break;
@@ -227,7 +245,11 @@ void server_options_apply(struct server_options *o,
 	memcpy(cfg->ports, o->ports, sizeof(o->ports));
 	cfg->nports = o->nports;
 	cfg->max_sessions = o->max_sessions;
+	cfg->max_per_addr = o->max_per_addr;
 	cfg->timeout_s = o->timeout_s;
+	cfg->login_timeout_s = o->login_timeout_s;
+	cfg->data_timeout_s = o->data_timeout_s;
+	cfg->user = o->user;
 	if (o->pidfile != NULL) {
 		FILE *f = fopen(o->pidfile, "w");
 		if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||

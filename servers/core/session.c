@@ -5,8 +5,18 @@
 #include "session.h"
 
 #include "../../common/netio.h"
+#include "../../proto/limits.h"
 
+#include <string.h>
+
+#include <malloc.h>
+#include <poll.h>
 #include <time.h>
+
+/* How long a session waits for its client before it hands back memory.
+ * Shorter would trim between the commands of a busy client, and the
+ * next command would fault the same pages back in. */
+#define SESSION_TRIM_AFTER_MS 1000
 
 int session_send(struct netio *io, struct buf *out)
 {
@@ -15,11 +25,107 @@ int session_send(struct netio *io, struct buf *out)
 	return r;
 }
 
+/* peer - this address's entry in the shared table: found, or claimed
+ * (a free one near its hash, else the one idle longest).  Two sessions
+ * racing for one address may end up with two entries; each then counts
+ * half the failures, which errs on the side of the client. */
+static struct listener_peer *peer(const struct conn_info *ci, long long now)
+{
+	struct listener_peer *table = ci->shared->peers, *stalest = NULL;
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ci->addr[i]) * 16777619u;
+	for (unsigned k = 0; k < 8; k++) {
+		struct listener_peer *p = &table[(h + k) % LISTENER_PEERS];
+		int unused = 0;
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) &&
+		    memcmp(p->addr, ci->addr, 16) == 0)
+			return p;
+		if (__atomic_compare_exchange_n(&p->used, &unused, 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			memcpy(p->addr, ci->addr, 16);
+			__atomic_store_n(&p->failures, 0, __ATOMIC_RELEASE);
+			return p;
+		}
+		if (stalest == NULL || p->last < stalest->last)
+			stalest = p;
+	}
+	if (now - stalest->last < AUTH_FAIL_FORGET_S)
+		return NULL; /* all busy: this address is not tracked */
+	memcpy(stalest->addr, ci->addr, 16);
+	__atomic_store_n(&stalest->failures, 0, __ATOMIC_RELEASE);
+	return stalest;
+}
+
+static long long now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void session_login_failed(const struct conn_info *ci, unsigned base_ms)
+{
+	unsigned failures = 1;
+	long long now = now_s();
+	struct listener_peer *p = ci->shared ? peer(ci, now) : NULL;
+	if (p != NULL) {
+		/* failures long ago are forgiven */
+		if (now - p->last > AUTH_FAIL_FORGET_S)
+			__atomic_store_n(&p->failures, 0, __ATOMIC_RELEASE);
+		failures = __atomic_add_fetch(&p->failures, 1, __ATOMIC_ACQ_REL);
+		p->last = now;
+	}
+	unsigned long long ms = base_ms;
+	for (unsigned i = 1; i < failures && ms < AUTH_FAIL_DELAY_MAX_MS; i++)
+		ms *= 2;
+	session_delay_ms(ms < AUTH_FAIL_DELAY_MAX_MS ? (unsigned)ms
+						     : AUTH_FAIL_DELAY_MAX_MS);
+}
+
+void session_set_phase(struct netio *io, const struct conn_info *ci,
+		       enum listener_phase phase)
+{
+	if (ci->shared == NULL)
+		return;
+	int *slot = &ci->shared->phase[ci->slot];
+	enum listener_phase old = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (phase == old)
+		return;
+	__atomic_store_n(slot, phase, __ATOMIC_RELAXED);
+	if (old == LISTENER_LOGIN && phase != LISTENER_LOGIN) {
+		struct listener_peer *p = peer(ci, now_s());
+		if (p != NULL)
+			__atomic_store_n(&p->failures, 0, __ATOMIC_RELEASE);
+	}
+	netio_set_deadline(io, phase == LISTENER_LOGIN ? ci->login_timeout_s
+			       : phase == LISTENER_MESSAGE ? ci->data_timeout_s
+			       : 0);
+}
+
+bool session_input_waiting(struct netio *io)
+{
+	struct pollfd p = { .fd = netio_fd(io), .events = POLLIN };
+	return netio_buffered(io) > 0 || poll(&p, 1, 0) > 0;
+}
+
 void session_delay_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0)
 		;
+}
+
+void session_wait_idle(struct netio *io)
+{
+	if (netio_input_buffered(io))
+		return;
+	struct pollfd pfd = { .fd = netio_fd(io), .events = POLLIN };
+	/* glibc keeps freed heap pages for reuse: a SELECT of a large
+	 * mailbox would leave each idle session holding its high-water
+	 * mark; malloc_trim() returns the free ones */
+	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) == 0)
+		malloc_trim(0);
 }
 
 bool session_start_tls(struct netio *io, const struct conn_info *ci)

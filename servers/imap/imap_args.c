@@ -58,7 +58,18 @@ int imap_mailbox_arg(struct imap_session *s, const struct imap_arg *a,
 	if (*path_r == NULL) {
 		imap_no(s, "[CANNOT] invalid mailbox name: levels are separated "
 			"by '/', none may be empty or contain '.' or control "
-			"characters");
+			"characters, and none starts with '~'");
+		return -1;
+	}
+	/* the name is fine; the directory must be too: a symbolic link
+	 * planted in the Maildir would lead this session out of it */
+	if (!maildir_folder_safe(s->root, name)) {
+		trace_event(s->trace, "error mailbox \"%s\" is a symbolic link "
+			    "or not a directory", name);
+		free(*path_r);
+		*path_r = NULL;
+		imap_no(s, "[NOPERM] this mailbox is not a plain Maildir folder "
+			"(a symbolic link?); it cannot be used");
 		return -1;
 	}
 	return 0;
@@ -99,6 +110,42 @@ bool imap_in_set(const struct imap_session *s, const struct imap_cmd *c,
 {
 	return imap_seqset_contains(set, c->uid ? s->mbox->msgs[i].file.uid
 						 : (uint32_t)(i + 1));
+}
+
+/* uid_index - the first of the first @p known messages whose UID is at
+ * least @p uid (the view is in UID order, RFC 9051 §2.3.1.1). */
+static size_t uid_index(const struct imap_mailbox *mb, size_t known,
+			uint32_t uid)
+{
+	size_t lo = 0, hi = known;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mb->msgs[mid].file.uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void imap_set_window(const struct imap_session *s, const struct imap_cmd *c,
+		     const struct imap_seqset *set, size_t *first_r,
+		     size_t *end_r)
+{
+	size_t known = s->mbox->exists_sent;
+	*first_r = *end_r = 0;
+	if (set->count == 0)
+		return;
+	uint32_t lo = set->ranges[0].lo, hi = imap_seqset_max(set);
+	if (c->uid) {
+		*first_r = uid_index(s->mbox, known, lo);
+		*end_r = hi == UINT32_MAX ? known : uid_index(s->mbox, known, hi + 1);
+		return;
+	}
+	*first_r = lo > 0 ? lo - 1 : 0;
+	*end_r = hi < known ? hi : known;
+	if (*first_r > *end_r)
+		*first_r = *end_r;
 }
 
 const char *imap_arg_text(const struct imap_arg *a)

@@ -234,7 +234,9 @@ enum imap_action imap_cmd_store(struct imap_session *s,
 		return imap_bad(s, "%s", why);
 	}
 	bool gone = false;
-	for (size_t i = 0; i < s->mbox->exists_sent; i++) {
+	size_t first, end;
+	imap_set_window(s, c, &set, &first, &end);
+	for (size_t i = first; i < end; i++) {
 		if (imap_in_set(s, c, &set, i) && !store_one(s, c, &req, i))
 			gone = true;
 		imap_flush_some(s);

@@ -43,6 +43,19 @@ static const imap_handler handlers[IMAP_CMD_COUNT] = {
 /* Longest command name we echo back in an error ("UID " + a word). */
 #define NAME_ECHO_MAX 40
 
+/* set_input_limits - a client that has not logged in may send only small
+ * literals and commands (IMAP_PREAUTH_*: LOGIN's strings are all it
+ * needs); after login, one message (APPEND). */
+static void set_input_limits(struct imap_session *s)
+{
+	if (s->state == IMAP_NOT_AUTHENTICATED)
+		imap_parser_set_limits(&s->parser, IMAP_PREAUTH_LITERAL_MAX,
+				       IMAP_PREAUTH_COMMAND_MAX);
+	else
+		imap_parser_set_limits(&s->parser, IMAP_LITERAL_MAX,
+				       IMAP_COMMAND_MAX);
+}
+
 struct imap_session *imap_session_new(const struct imap_config *cfg,
 				      const struct trace *trace,
 				      bool tls_active)
@@ -55,6 +68,7 @@ struct imap_session *imap_session_new(const struct imap_config *cfg,
 	s->state = IMAP_NOT_AUTHENTICATED;
 	s->tls_active = tls_active;
 	imap_parser_init(&s->parser);
+	set_input_limits(s);
 	return s;
 }
 
@@ -88,6 +102,7 @@ void imap_enter_state(struct imap_session *s, enum imap_state next,
 	trace_state(s->trace, imap_state_name(s->state),
 		    imap_state_name(next), "%s", why);
 	s->state = next;
+	set_input_limits(s);
 }
 
 enum imap_state imap_session_state(const struct imap_session *s)
@@ -125,10 +140,31 @@ static const char *parser_tag(const struct imap_parser *p)
 	return p->tag_done && !p->finished ? p->text.data : NULL;
 }
 
-void imap_line_too_long(struct imap_session *s, struct buf *out)
+/* line_tag - the tag at the start of a line that was too long to parse,
+ * if it looks like one (RFC 9051 §9: astring characters but '+'), so
+ * the client gets a tagged BAD instead of waiting for its completion. */
+static const char *line_tag(const char *start, size_t len, char *tag,
+			    size_t size)
+{
+	size_t n = 0;
+	while (n < len && n + 1 < size && start[n] != ' ') {
+		unsigned char c = (unsigned char)start[n];
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\+]", c) != NULL)
+			return NULL;
+		tag[n++] = (char)c;
+	}
+	tag[n] = '\0';
+	return n > 0 && n < len && start[n] == ' ' ? tag : NULL;
+}
+
+void imap_line_too_long(struct imap_session *s, const char *start,
+			size_t len, struct buf *out)
 {
 	s->out = out;
+	char first[NAME_ECHO_MAX + 1];
 	const char *tag = parser_tag(&s->parser);
+	if (tag == NULL)
+		tag = line_tag(start, len, first, sizeof(first));
 	trace_event(s->trace, "error line too long (limit %d octets)",
 		    IMAP_LINE_MAX);
 	if (s->sasl_active || s->idling) {
@@ -250,16 +286,20 @@ static enum imap_action parse_error(struct imap_session *s)
 	const struct imap_parser *p = &s->parser;
 	const char *tag = p->tag != NULL ? p->tag : "*";
 	trace_event(s->trace, "error %s", p->error_text);
+	/* the limit that was passed, said the way the client can act on */
+	const char *when = s->state == IMAP_NOT_AUTHENTICATED
+			   ? " before login" : "";
+	unsigned long long limit = p->literal_max;
 	switch (p->error) {
 	case IMAP_PERR_TOOBIG:
-		imap_tagged_raw(s, tag, "NO", "[TOOBIG] %s (limit %u octets)",
-				p->error_text, (unsigned)IMAP_LITERAL_MAX);
+		imap_tagged_raw(s, tag, "NO", "[TOOBIG] %s (limit %llu octets%s)",
+				p->error_text, limit, when);
 		return IMAP_CONTINUE;
 	case IMAP_PERR_FATAL:
 		/* RFC 7888 §4: the octets already sent cannot be told from
 		 * the next command; the connection must end */
-		imap_tagged_raw(s, tag, "BAD", "[TOOBIG] %s (limit %u octets)",
-				p->error_text, (unsigned)IMAP_LITERAL_MAX);
+		imap_tagged_raw(s, tag, "BAD", "[TOOBIG] %s (limit %llu octets%s)",
+				p->error_text, limit, when);
 		buf_puts(s->out, "* BYE cannot follow the input any more\r\n");
 		imap_enter_state(s, IMAP_LOGOUT, "oversized {n+} literal");
 		return IMAP_CLOSE;

@@ -52,7 +52,12 @@ static enum tok_kind next(struct lexer *l)
 				depth += c == '(' ? 1 : c == ')' ? -1 : 0;
 		} else if (c == '(') {
 			depth = 1;
-		} else if (c != ' ' && c != '\t') {
+		} else if (c != ' ' && c != '\t' && c != ')') {
+			/* a ')' outside a comment (RFC 5322 §3.2.2 allows it
+			 * nowhere else) is skipped like space: no token could
+			 * take it, and the lexer stood still on it forever, one
+			 * header hanging every FETCH ENVELOPE (found by
+			 * fuzz/fuzz_imap_mime.c, fuzz/regress/imap_mime/) */
 			break;
 		}
 	}

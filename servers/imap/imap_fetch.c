@@ -34,6 +34,8 @@
 
 /* Items in one FETCH; more is no real client. */
 #define FETCH_ITEMS_MAX 64
+/* Items one macro stands for: FULL is five (RFC 9051 §6.4.5). */
+#define FETCH_MACRO_ITEMS 5
 /* Header field names in one HEADER.FIELDS list. */
 #define FETCH_FIELDS_MAX 64
 /* Numbers in one section part specifier ("1.2.3"). */
@@ -61,6 +63,7 @@ struct fetch_item {
 struct fetch_req {
 	struct fetch_item *items;
 	size_t n;
+	size_t cap;              /* room in items: at most FETCH_ITEMS_MAX */
 	bool need_text, need_mime, sets_seen, has_uid, has_flags;
 };
 
@@ -235,7 +238,7 @@ static bool one_item(const struct imap_arg *a, struct fetch_item *it)
 /* add_item - append to the request, noting what answering it needs. */
 static bool add_item(struct fetch_req *req, const struct imap_arg *a)
 {
-	if (req->n == FETCH_ITEMS_MAX)
+	if (req->n == req->cap)
 		return false;
 	struct fetch_item *it = &req->items[req->n];
 	memset(it, 0, sizeof(*it));
@@ -278,7 +281,11 @@ static void free_req(struct fetch_req *req)
 
 static bool parse_items(const struct imap_arg *a, struct fetch_req *req)
 {
-	req->items = calloc(FETCH_ITEMS_MAX, sizeof(*req->items));
+	/* room for what was asked, not for the most that may be: an item
+	 * is large (its header field list), and FETCH runs often */
+	req->cap = a->type != IMAP_ARG_LIST ? FETCH_MACRO_ITEMS
+		   : a->count < FETCH_ITEMS_MAX ? a->count : FETCH_ITEMS_MAX;
+	req->items = calloc(req->cap, sizeof(*req->items));
 	if (req->items == NULL)
 		return false;
 	if (a->type != IMAP_ARG_LIST)
@@ -528,7 +535,9 @@ enum imap_action imap_cmd_fetch(struct imap_session *s,
 		return IMAP_CONTINUE;
 	}
 	bool gone = false;
-	for (size_t i = 0; i < s->mbox->exists_sent && !s->flush_failed; i++) {
+	size_t first, end;
+	imap_set_window(s, c, &set, &first, &end);
+	for (size_t i = first; i < end && !s->flush_failed; i++) {
 		if (!imap_in_set(s, c, &set, i))
 			continue;
 		gone |= !fetch_one(s, c, &req, i);

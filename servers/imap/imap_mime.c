@@ -89,7 +89,10 @@ bool imap_mime_field_next(const char *hdr, size_t len, size_t *pos,
 		size_t c = n;
 		while (start + c < next && (line[c] == ' ' || line[c] == '\t'))
 			c++; /* RFC 5322 §4.5: obsolete space before ':' */
-		if (line[c] == ':') {
+		/* a name and spaces up to the end of the data is no field:
+		 * reading line[c] there was one octet past the header
+		 * (fuzz/regress/imap_mime/) */
+		if (start + c < next && line[c] == ':') {
 			*pos = unfold(hdr, len, start + c, out);
 			return true;
 		}

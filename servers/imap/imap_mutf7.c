@@ -89,8 +89,11 @@ static int decode_run(const char **pp, struct out *o)
 		} else if (high != 0) {
 			return -1;
 		}
-		/* printable ASCII must not be encoded (only one spelling) */
-		if ((cp >= 0x20 && cp <= 0x7e) || !emit_utf8(o, cp))
+		/* printable ASCII must not be encoded (only one spelling);
+		 * U+0000 would end the name as a C string, so "&AAA...-" and
+		 * a shorter name would be one mailbox (found by
+		 * fuzz/fuzz_imap_mutf7.c, fuzz/regress/imap_mutf7/) */
+		if ((cp >= 0x20 && cp <= 0x7e) || cp == 0 || !emit_utf8(o, cp))
 			return -1;
 	}
 	/* leftover bits must be padding zeros, fewer than 6 of them used */
@@ -135,8 +138,12 @@ int imap_mutf7_decode(const char *in, char *out, size_t size)
 static int next_cp(const unsigned char **pp, uint32_t *cp)
 {
 	const unsigned char *p = *pp;
+	/* RFC 3629 §4: lead octets are C2-DF, E0-EF and F0-F4; F5-FF never
+	 * start a character (once they were read as a 3-octet lead, and a
+	 * name that is not UTF-8 was encoded as if it were) */
 	int n = p[0] < 0x80 ? 0 : p[0] >= 0xf0 && p[0] < 0xf5 ? 3
-		: p[0] >= 0xe0 ? 2 : p[0] >= 0xc2 && p[0] < 0xe0 ? 1 : -1;
+		: p[0] >= 0xe0 && p[0] < 0xf0 ? 2
+		: p[0] >= 0xc2 && p[0] < 0xe0 ? 1 : -1;
 	if (n < 0)
 		return -1;
 	uint32_t v = n == 0 ? p[0] : p[0] & (0x3f >> n);

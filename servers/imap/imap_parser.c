@@ -57,7 +57,16 @@ void imap_parser_init(struct imap_parser *p)
 	memset(p, 0, sizeof(*p));
 	buf_init(&p->text, IMAP_COMMAND_MAX);
 	p->nodes = calloc(IMAP_ARGS_MAX, sizeof(*p->nodes));
+	imap_parser_set_limits(p, IMAP_LITERAL_MAX, IMAP_COMMAND_MAX);
 	imap_parser_reset(p);
+}
+
+void imap_parser_set_limits(struct imap_parser *p, uint64_t literal_max,
+			    size_t command_max)
+{
+	p->literal_max = literal_max;
+	p->command_max = command_max < IMAP_COMMAND_MAX ? command_max
+							: IMAP_COMMAND_MAX;
 }
 
 void imap_parser_free(struct imap_parser *p)
@@ -124,7 +133,7 @@ static void fail(struct imap_parser *p, enum imap_parse_error e,
  * is bounded by the buffer's maximum. */
 static bool put(struct imap_parser *p, char c)
 {
-	if (buf_append(&p->text, &c, 1) == 0)
+	if (p->text.len < p->command_max && buf_append(&p->text, &c, 1) == 0)
 		return true;
 	fail(p, IMAP_PERR_TOOBIG, "command too large");
 	return false;
@@ -413,8 +422,8 @@ static enum imap_parse_status lex_quoted(struct imap_parser *p,
  * the literal is read. */
 static bool lit_too_big(const struct imap_parser *p)
 {
-	return p->lit_size > IMAP_LITERAL_MAX ||
-	       p->lit_size + p->text.len + 1 > IMAP_COMMAND_MAX;
+	return p->lit_size > p->literal_max ||
+	       p->lit_size + p->text.len + 1 > p->command_max;
 }
 
 static enum imap_parse_status lex_lit_size(struct imap_parser *p,

@@ -82,7 +82,9 @@ static enum netio_status read_input(struct netio *io, struct imap_session *s,
 	}
 	st = netio_read_line(io, &line, &len, &flags);
 	if (st == NETIO_TOO_LONG) {
+		/* the start of the line, for its tag */
 		*too_long = true;
+		buf_append(in, line, len < IMAP_LINE_MAX ? len : IMAP_LINE_MAX);
 		return NETIO_OK;
 	}
 	if (st == NETIO_OK) {
@@ -129,12 +131,14 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 		      struct buf *in, struct buf *out)
 {
 	bool too_long, bare_lf, slow = false;
+	if (imap_literal_left(s) == 0)
+		session_wait_idle(io);
 	enum netio_status st = read_input(io, s, in, &too_long, &bare_lf);
 	if (st != NETIO_OK)
 		return ended(io, s, out, st);
 	enum imap_action act = IMAP_CONTINUE;
 	if (too_long) {
-		imap_line_too_long(s, out);
+		imap_line_too_long(s, in->data, in->len, out);
 	} else {
 		if (bare_lf)
 			trace_event(&ci->trace, "note line ended in bare LF, "
@@ -142,7 +146,11 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 		act = imap_feed(s, in->data, in->len, out, &slow);
 	}
 	if (slow)
-		session_delay_ms(srv->opts->auth_delay_ms);
+		session_login_failed(ci, srv->opts->auth_delay_ms);
+	/* the deadlines: to log in, then for each APPEND's literal */
+	session_set_phase(io, ci, imap_session_state(s) == IMAP_NOT_AUTHENTICATED
+			  ? LISTENER_LOGIN : imap_literal_left(s) > 0
+			  ? LISTENER_MESSAGE : LISTENER_IN);
 	if (session_send(io, out) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;

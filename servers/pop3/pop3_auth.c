@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 bool pop3_stls_available(const struct pop3_session *s)
@@ -104,6 +105,10 @@ static int open_maildrop(struct pop3_session *s, const char **error_r)
 		*error_r = strerror(errno);
 		return -1;
 	}
+	/* the Maildir spec: a reader removes tmp/ files 36 hours old, left
+	 * by a delivery that died; not fatal if it cannot */
+	const char *ignored;
+	(void)maildir_clean_tmp(s->maildir, time(NULL), &ignored);
 	if (maildir_scan(s->maildir, &s->list, error_r) < 0)
 		return -1;
 	s->deleted = calloc(s->list.count + 1, sizeof(bool));

@@ -59,7 +59,10 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 	bool slow = false;
 	enum pop3_action act = pop3_feed_line(s, line, len, out, &slow);
 	if (slow)
-		session_delay_ms(srv->opts->auth_delay_ms);
+		session_login_failed(ci, srv->opts->auth_delay_ms);
+	/* logged in: no more login deadline, and not to be closed for room */
+	session_set_phase(io, ci, pop3_session_state(s) == POP3_AUTHORIZATION
+			  ? LISTENER_LOGIN : LISTENER_IN);
 	if (session_send(io, out) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;

@@ -47,6 +47,8 @@ static bool greet(struct smtp_session *s, const char *cmd, const char *arg)
 
 enum smtp_action smtp_cmd_ehlo(struct smtp_session *s, const char *arg)
 {
+	if (smtp_out_of_sync(s, "EHLO"))
+		return SMTP_CLOSE;
 	if (!greet(s, "EHLO", arg))
 		return SMTP_CONTINUE;
 	/* RFC 5321 §4.1.1.1: "250-domain greeting", then one extension
@@ -70,6 +72,8 @@ enum smtp_action smtp_cmd_ehlo(struct smtp_session *s, const char *arg)
 
 enum smtp_action smtp_cmd_helo(struct smtp_session *s, const char *arg)
 {
+	if (smtp_out_of_sync(s, "HELO"))
+		return SMTP_CLOSE;
 	if (!greet(s, "HELO", arg))
 		return SMTP_CONTINUE;
 	smtp_reply(s, 250, NULL, "%s", s->cfg->hostname);

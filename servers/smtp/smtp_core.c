@@ -118,6 +118,11 @@ enum smtp_state smtp_session_state(const struct smtp_session *s)
 	return s->state;
 }
 
+bool smtp_session_authenticated(const struct smtp_session *s)
+{
+	return s->authenticated;
+}
+
 size_t smtp_max_line(const struct smtp_session *s)
 {
 	/* RFC 5321 §4.5.3.1.6 for text; commands get RFC 4954's longer
@@ -166,6 +171,32 @@ void smtp_greeting(struct smtp_session *s, struct buf *out)
 		    s->cfg->role == SMTP_ROLE_MX ? "mx" : "submission");
 }
 
+void smtp_early_talker(struct smtp_session *s, struct buf *out)
+{
+	s->out = out;
+	/* RFC 5321 §3.1 and §4.3.1: the client waits for the greeting; one
+	 * that talks first is a bulk sender not listening to replies
+	 * (Postfix's postscreen calls it PREGREET).  §3.1: 554 may be the
+	 * opening reply that refuses the session. */
+	trace_event(s->trace, "error talked before the greeting");
+	smtp_reply(s, 554, "5.5.0", "%s protocol error: you talked before "
+		   "the greeting", s->cfg->hostname);
+	smtp_enter_state(s, SMTP_CLOSED, "talked before the greeting");
+}
+
+bool smtp_out_of_sync(struct smtp_session *s, const char *cmd)
+{
+	if (!(s->line_flags & SMTP_LINE_PIPELINED))
+		return false;
+	trace_event(s->trace, "error input pipelined behind %s", cmd);
+	smtp_reply(s, 554, "5.5.0", "Pipelining error: %s must be the last "
+		   "command before waiting for its reply (RFC 2920 section "
+		   "3.1), closing", cmd);
+	s->next = SMTP_SAME;
+	smtp_enter_state(s, SMTP_CLOSED, "input pipelined behind %s", cmd);
+	return true;
+}
+
 void smtp_refusal(const char *hostname, struct buf *out)
 {
 	/* RFC 5321 §3.1 and §4.2.3: 421 may be the opening reply */
@@ -197,8 +228,12 @@ void smtp_line_too_long(struct smtp_session *s, struct buf *out)
 	trace_event(s->trace, "error line too long (limit %zu octets)",
 		    smtp_max_line(s));
 	if (s->state == SMTP_DATA) {
-		/* no reply inside the message: remember it for the end */
+		/* no reply inside the message: remember it for the end.  The
+		 * skipped line counts as ended by CRLF unless the next line
+		 * says otherwise (SMTP_LINE_AFTER_BARE_LF), so a "." after it
+		 * ends the message exactly when <CRLF>.<CRLF> was sent. */
 		s->tx.long_line = true;
+		s->tx.prev_bare_lf = false;
 		return;
 	}
 	if (s->sasl_active) {
@@ -305,14 +340,22 @@ enum smtp_action smtp_feed_line(struct smtp_session *s, const char *line,
 	*slow_r = false;
 	if (s->state == SMTP_DATA)
 		return smtp_data_line(s, line, len, flags);
-	/* RFC 5321 §2.3.8: commands end in CRLF; a bare LF is accepted (the
-	 * trace notes it) but a NUL would cut the line for every string
-	 * function after this point, so it is refused. */
-	if (memchr(line, '\0', len) != NULL) {
-		trace_event(s->trace, "error NUL byte in command");
+	/* A NUL would cut the line for every string function after this
+	 * point.  RFC 5321 §2.3.8: lines end in CRLF, and a bare CR or LF
+	 * may not appear; taking "CMD\n" or "CMD\rCMD" as commands is what
+	 * SMTP smuggling (CVE-2023-51764) needs from a server, so they are
+	 * refused, like Postfix's smtpd_forbid_bare_newline = reject. */
+	bool nul = memchr(line, '\0', len) != NULL;
+	const char *why = nul ? "NUL byte"
+		: memchr(line, '\r', len) != NULL ? "Bare CR"
+		: flags & SMTP_LINE_BARE_LF ? "Bare LF" : NULL;
+	if (why != NULL) {
+		trace_event(s->trace, "error %s in command", why);
 		if (s->sasl_active)
 			smtp_sasl_abort(s);
-		smtp_reply(s, 500, "5.5.2", "NUL byte in command");
+		smtp_reply(s, 500, "5.5.2", nul ? "%s in command"
+			   : "%s in command line (lines end in CRLF, RFC 5321 "
+			     "section 2.3.8)", why);
 		return SMTP_CONTINUE;
 	}
 	char *copy = strndup(line, len);

@@ -33,6 +33,9 @@
 
 enum smtp_action smtp_cmd_data(struct smtp_session *s, const char *arg)
 {
+	/* text sent before 354 would be read as commands if DATA failed */
+	if (smtp_out_of_sync(s, "DATA"))
+		return SMTP_CLOSE;
 	if (arg[0] != '\0') {
 		smtp_reply(s, 501, "5.5.4", "Syntax: DATA (no parameters)");
 		return SMTP_CONTINUE;
@@ -103,8 +106,11 @@ enum smtp_action smtp_data_line(struct smtp_session *s, const char *line,
 {
 	bool bare_lf = (flags & SMTP_LINE_BARE_LF) != 0;
 	/* <CRLF>.<CRLF>: the "." line and the line before it both end in
-	 * CRLF; "\n.\r\n" is not the end, it is smuggled text */
-	bool after_crlf = !s->tx.prev_bare_lf;
+	 * CRLF; "\n.\r\n" is not the end, it is smuggled text, also when
+	 * the line before was too long and skipped (a bug the fuzzer found:
+	 * fuzz/regress/smtp_dot/) */
+	bool after_crlf = !s->tx.prev_bare_lf &&
+			  !(flags & SMTP_LINE_AFTER_BARE_LF);
 	s->tx.prev_bare_lf = bare_lf;
 	if (!bare_lf && after_crlf && len == 1 && line[0] == '.')
 		return smtp_data_finish(s);

@@ -122,21 +122,34 @@ static void command(struct netio *io, struct reply *r, const char *fmt, ...)
 	read_reply(io, r);
 }
 
-/* send_text - the message, dot-stuffed (RFC 5321 §4.5.2), and the end. */
+/* send_text - the message, dot-stuffed (RFC 5321 §4.5.2), and the end.
+ * Every line goes out ended by CRLF: a bare CR or LF (BDAT takes octets
+ * as they come) is made a line end here, since passing "\r.\r" or
+ * "\n.\n" on is how SMTP smuggling reaches a lax next hop
+ * (CVE-2023-51764; RFC 5322 §2.3: CR and LF only as CRLF). */
 static int send_text(struct netio *io, const char *data, size_t len)
 {
 	struct buf b;
-	buf_init(&b, 2 * len + 8);
+	buf_init(&b, 3 * len + 8);
 	for (size_t pos = 0; pos < len;) {
-		const char *eol = memchr(data + pos, '\n', len - pos);
-		size_t llen = eol ? (size_t)(eol - data - pos) + 1 : len - pos;
+		size_t llen = 0;
+		while (pos + llen < len && data[pos + llen] != '\r' &&
+		       data[pos + llen] != '\n')
+			llen++;
 		if (data[pos] == '.')
 			buf_append(&b, ".", 1);
 		buf_append(&b, data + pos, llen);
-		pos += llen;
-	}
-	if (len > 0 && data[len - 1] != '\n')
 		buf_append(&b, "\r\n", 2);
+		pos += llen;
+		/* the line end: CRLF, a bare CR or a bare LF, each one end */
+		if (pos < len && data[pos] == '\r') {
+			pos++;
+			if (pos < len && data[pos] == '\n')
+				pos++;
+		} else if (pos < len && data[pos] == '\n') {
+			pos++;
+		}
+	}
 	buf_append(&b, ".\r\n", 3);
 	int r = b.overflow ? -1 : netio_write(io, b.data, b.len);
 	buf_free(&b);

@@ -11,6 +11,8 @@
  *   - runs the TLS handshake when the core answers STARTTLS with 220, after
  *     netio has thrown away anything the client pipelined behind it
  *     (RFC 3207 §4.2, CVE-2011-0411);
+ *   - refuses a client that talks before the greeting, and tells the core
+ *     when a line had more input pipelined behind it (RFC 2920 §3.1);
  *   - sets the line limit the core asks for (512 for commands, 1000 in
  *     DATA, more inside AUTH);
  *   - wakes the queue runner when a message was queued for relaying;
@@ -65,6 +67,21 @@ static bool read_chunk(struct netio *io, const struct conn_info *ci,
 	return true;
 }
 
+/* phase - where the session is, for the deadlines and the listener: a
+ * message arriving (DATA, a BDAT chunk), logged in or inside a
+ * transaction, or neither (an MX between transactions counts as not
+ * logged in: the next MAIL must come within --login-timeout). */
+static enum listener_phase phase(const struct smtp_session *s,
+				 enum smtp_action act)
+{
+	enum smtp_state st = smtp_session_state(s);
+	if (st == SMTP_DATA || st == SMTP_BDAT || act == SMTP_READ_CHUNK)
+		return LISTENER_MESSAGE;
+	if (st == SMTP_MAIL || st == SMTP_RCPT || smtp_session_authenticated(s))
+		return LISTENER_IN;
+	return LISTENER_LOGIN;
+}
+
 /* one_line - read and handle one line; false when the session is over. */
 static bool one_line(struct netio *io, const struct conn_info *ci,
 		     const struct smtp_server *srv, struct smtp_session *s,
@@ -91,18 +108,20 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 		return false;
 	}
 	bool bare_lf = (flags & LINEBUF_BARE_LF) != 0;
-	if (bare_lf && smtp_session_state(s) != SMTP_DATA)
-		trace_event(&ci->trace, "note line ended in bare LF, not CRLF");
 	bool slow = false;
-	enum smtp_action act = smtp_feed_line(s, line, len,
-					      bare_lf ? SMTP_LINE_BARE_LF : 0,
-					      out, &slow);
+	unsigned core_flags = (bare_lf ? SMTP_LINE_BARE_LF : 0) |
+			      (flags & LINEBUF_AFTER_LONG_BARE_LF
+					       ? SMTP_LINE_AFTER_BARE_LF : 0) |
+			      (netio_buffered(io) > 0 ? SMTP_LINE_PIPELINED : 0);
+	enum smtp_action act = smtp_feed_line(s, line, len, core_flags, out,
+					      &slow);
 	if (slow)
-		session_delay_ms(srv->opts->auth_delay_ms);
+		session_login_failed(ci, srv->opts->auth_delay_ms);
 	if (session_send(io, out) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}
+	session_set_phase(io, ci, phase(s, act));
 	if (act == SMTP_READ_CHUNK && !read_chunk(io, ci, s, out))
 		return false;
 	if (act == SMTP_CLOSE)
@@ -165,11 +184,17 @@ void smtp_serve(struct netio *io, const struct conn_info *ci, void *arg)
 		return;
 	struct buf out;
 	buf_init(&out, SMTP_OUT_MAX);
-	smtp_greeting(s, &out);
-	if (session_send(io, &out) == 0 &&
-	    netio_set_max_line(io, smtp_max_line(s)) == 0)
-		while (one_line(io, ci, srv, s, &out))
-			;
+	if (session_input_waiting(io)) {
+		/* an early talker is refused, not greeted (smtp_core.c) */
+		smtp_early_talker(s, &out);
+		(void)session_send(io, &out);
+	} else {
+		smtp_greeting(s, &out);
+		if (session_send(io, &out) == 0 &&
+		    netio_set_max_line(io, smtp_max_line(s)) == 0)
+			while (one_line(io, ci, srv, s, &out))
+				;
+	}
 	smtp_session_free(s);
 	buf_free(&out);
 }

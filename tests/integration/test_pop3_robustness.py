@@ -139,13 +139,14 @@ class Limits(Pop3TestCase):
         b = self.connect(server)
         self.assertOk(a.greeting)
         self.assertOk(b.greeting)
+        # Both log in: a full server closes a session that has not logged
+        # in to make room (test_hostile_limits.py), never one that has.
+        a.login("alice")
+        b.login("bob")
         third = self.connect(server)
         self.assertTrue(third.greeting.startswith("-ERR [SYS/TEMP] too many connections"),
                         third.greeting)
         third.expect_closed()
-        # The two admitted sessions still work.
-        a.login("alice")
-        b.login("bob")
         # When one leaves, a new client is admitted once the server has
         # reaped it.  Until then a client is refused; refusals still being
         # sent count too, and past twice the limit the server just closes
