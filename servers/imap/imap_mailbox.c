@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/inotify.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What is watched: a message arriving, leaving, or renamed (flags), and
@@ -216,6 +217,7 @@ static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 		} else {
 			m->expunged = true;
 		}
+		mb->unannounced |= m->flags_changed || m->expunged;
 	}
 }
 
@@ -239,8 +241,35 @@ static void watch(struct imap_mailbox *mb)
 	}
 }
 
-/* changed - drain the inotify queue; true if anything happened (or if
- * there is no inotify to ask). */
+/* in_view - is @name the current file name of a message in the view? */
+static bool in_view(const struct imap_mailbox *mb, const char *name)
+{
+	for (size_t i = 0; i < mb->count; i++)
+		if (!mb->msgs[i].expunged && strcmp(mb->msgs[i].file.name, name) == 0)
+			return true;
+	return false;
+}
+
+/* explained - does the view already agree with this event?  A rename the
+ * session made itself (STORE) shows up as a move away from a name the
+ * view no longer has and a move to the name it now has; rescanning a
+ * 10,000-message folder for that would cost more than the STORE.  Any
+ * other event - mail arriving, a file deleted, a rename by another
+ * session, a queue overflow - means the disk may differ from the view. */
+static bool explained(const struct imap_mailbox *mb,
+		      const struct inotify_event *ev)
+{
+	if (ev->len == 0)
+		return false;
+	if (ev->mask == IN_MOVED_TO)
+		return in_view(mb, ev->name);
+	if (ev->mask == IN_MOVED_FROM)
+		return !in_view(mb, ev->name);
+	return false;
+}
+
+/* changed - drain the inotify queue; true if the disk may differ from the
+ * view (or if there is no inotify to ask). */
 static bool changed(struct imap_mailbox *mb)
 {
 	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -251,11 +280,11 @@ static bool changed(struct imap_mailbox *mb)
 		ssize_t n = read(mb->inotify_fd, events, sizeof(events));
 		if (n <= 0)
 			return any || (n < 0 && errno != EAGAIN);
-		any = true;
 		for (char *p = events; p < events + n;) {
 			const struct inotify_event *ev = (const void *)p;
 			if (ev->mask & (WATCH_SELF | IN_IGNORED))
 				mb->lost = true;
+			any = any || !explained(mb, ev);
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -273,6 +302,11 @@ int imap_mailbox_open(const char *name, const char *path, bool readonly,
 		return -1;
 	}
 	mb->readonly = readonly;
+	/* the Maildir spec: a reader removes tmp/ files 36 hours old, left
+	 * by a delivery that died; not fatal, the mailbox opens anyway */
+	const char *ignored;
+	if (!readonly)
+		(void)maildir_clean_tmp(path, time(NULL), &ignored);
 	/* watch before the scan: a change during the scan is then seen by
 	 * the next sync rather than lost */
 	watch(mb);
@@ -309,6 +343,23 @@ void imap_mailbox_close(struct imap_mailbox *mb)
 	free(mb->name);
 	free(mb->path);
 	free(mb);
+}
+
+bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly)
+{
+	/* Only a read-write view that agrees with the disk (inotify is
+	 * quiet) and with what the client was told is as good as a fresh
+	 * open.  This session claimed \Recent for every message in it
+	 * (claim_recent), so a fresh SELECT would show none: drop them.  An
+	 * EXAMINE only peeks at the mark, which another session may have
+	 * moved since, so it always opens anew. */
+	if (readonly || mb->readonly || mb->lost || mb->unannounced ||
+	    mb->count != mb->exists_sent || mb->kw.count > mb->kw_sent ||
+	    changed(mb))
+		return false;
+	for (size_t i = 0; i < mb->count; i++)
+		mb->msgs[i].flags &= ~IMAP_F_RECENT;
+	return true;
 }
 
 int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
@@ -368,6 +419,10 @@ static void drop(struct imap_mailbox *mb, size_t i)
 void imap_mailbox_announce(struct imap_mailbox *mb, struct buf *out,
 			   bool expunge_ok)
 {
+	/* a quiet mailbox costs nothing per command, however large */
+	if (!mb->unannounced && mb->count == mb->exists_sent &&
+	    mb->kw.count <= mb->kw_sent)
+		return;
 	for (size_t i = 0; expunge_ok && i < mb->count;) {
 		if (!mb->msgs[i].expunged) {
 			i++;
@@ -387,8 +442,11 @@ void imap_mailbox_announce(struct imap_mailbox *mb, struct buf *out,
 		mb->exists_sent = mb->count;
 		mb->recent_sent = n_recent;
 	}
+	mb->unannounced = false;
 	for (size_t i = 0; i < mb->count; i++) {
 		struct imap_msg *m = &mb->msgs[i];
+		/* a ghost waits for a moment when EXPUNGE is allowed */
+		mb->unannounced |= m->expunged;
 		if (!m->flags_changed || m->expunged)
 			continue;
 		buf_printf(out, "* %zu FETCH (FLAGS (", i + 1);

@@ -44,6 +44,26 @@ class Imaplib(ImapTestCase):
         self.assertIn("UIDVALIDITY", self.m.untagged_responses)
         self.assertEqual(self.m.untagged_responses["UIDNEXT"], [b"4"])
 
+    def test_select_again(self):
+        """SELECT of the mailbox already selected: with nothing changed the
+        view is kept, and the replies are those of a fresh open (no
+        \\Recent left: this session claimed it); after a change made by
+        another session the mailbox is read again."""
+        self.assertEqual(self.select(), 3)
+        self.assertOk(self.m.store("2", "+FLAGS", "(\\Flagged)"))
+        self.assertEqual(self.select(), 3)
+        self.assertEqual(self.m.untagged_responses.get("RECENT"), [b"0"])
+        self.assertTrue(self.server.wait_trace(r"SELECT INBOX: unchanged on disk, view kept"))
+        data = self.assertOk(self.m.fetch("2", "(FLAGS)"))
+        self.assertIn(b"\\Flagged", data[0])
+        other = self.imaplib(self.server)
+        self.assertOk(other.login("alice", "wonderland"))
+        self.assertOk(other.append("INBOX", None, None, crlf(ALICE_MESSAGES[0])))
+        other.logout()
+        self.assertEqual(self.select(), 4)
+        self.assertEqual(self.m.untagged_responses.get("RECENT"), [b"1"])
+        self.assertEqual(self.m.untagged_responses["UIDNEXT"], [b"5"])
+
     def test_fetch_whole_messages_byte_exact(self):
         self.select()
         for i, msg in enumerate(ALICE_MESSAGES, 1):

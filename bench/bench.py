@@ -1,0 +1,564 @@
+#!/usr/bin/env python3
+"""bench.py - make bench: maillab's servers side by side with Dovecot and
+Postfix, measured in the same run on the same machine.
+
+    python3 bench/bench.py --bin build/opt/bin --out build/bench [options]
+
+What happens, in order (docs/bench.md explains every figure):
+
+  1. the mail (bench_mail.py): users, a 1,000-message maildrop each, a
+     10,000-message mailbox, all written straight into Maildir files and
+     hard-linked into each server's own tree;
+  2. the machine's limits (benchprobe): durable Maildir deliveries with 1
+     and 16 writers, loopback TCP, TLS handshakes with the lab certificate;
+  3. start-up time of each server (benchprobe startup) and of mailsh;
+  4. all servers started (bench_servers.py), every maildrop opened once so
+     that indexes and UID lists exist before anything is timed;
+  5. 1,000 idle IMAP sessions per server: memory (PSS) per session, and
+     how soon a new client still gets its greeting;
+  6. mailsh replaying a 1,000-step session against each POP3 server;
+  7. every workload at 1, 8, 64 and 256 clients (loadgen), maillab and
+     then its peer, one after the other: SMTP messages are counted in the
+     Maildirs afterwards, so a lost message is an error, not a number;
+  8. the table (figure, maillab, peer, ratio, fraction of the limit, goal,
+     met?), results.json, results.csv and throughput.png/.svg in --out.
+
+Everything listens on 127.0.0.1.  Every process and directory it makes is
+removed at the end, also on Ctrl-C or SIGTERM.  --smoke runs a tiny
+version against maillab alone (a few users, fractions of a second per
+run), which `make test` uses to keep the harness working.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
+
+import bench_mail  # noqa: E402
+import bench_report  # noqa: E402
+import bench_servers  # noqa: E402
+
+LEVELS = (1, 8, 64, 256)
+# What AddressSanitizer, LeakSanitizer and UBSan print when they find
+# something (the same marks tests/integration/harness.py looks for).
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+
+class Stop(Exception):
+    """SIGTERM or SIGHUP: clean up as for Ctrl-C."""
+
+
+class Workload:
+    """One row group of the table: a loadgen workload with its options."""
+
+    def __init__(self, key, figure, workload, proto, unit="ops/s", port=None,
+                 args=(), mb_figure=None, goal=1.0):
+        self.key = key
+        self.figure = figure
+        self.workload = workload
+        self.proto = proto          # smtp, pop3 or imap: who the peer is
+        self.unit = unit
+        self.port = port or proto   # which port of the server
+        self.args = list(args)
+        self.mb_figure = mb_figure  # also report MB/s under this name
+        self.goal = goal            # maillab / peer must reach this
+
+
+def workloads(cfg):
+    u = ["--user", "u", "--users", str(cfg.users)]
+    big = ["--user", "big"]
+    sinks = ["--rcpt", "sink@bench.test", "--rcpts", str(cfg.sinks)]
+    return [
+        Workload("smtp-4k", "SMTP 4 KB, one connection", "smtp", "smtp", "msgs/s",
+                 args=sinks + ["--size", "4096"], goal=1.5),
+        Workload("smtp-4k-conn", "SMTP 4 KB, connection per message", "smtp-conn",
+                 "smtp", "msgs/s", args=sinks + ["--size", "4096"], goal=1.5),
+        Workload("smtp-1m", "SMTP 1 MB, one connection", "smtp", "smtp", "msgs/s",
+                 args=sinks + ["--size", "1M"], goal=1.5),
+        Workload("smtp-1m-conn", "SMTP 1 MB, connection per message", "smtp-conn",
+                 "smtp", "msgs/s", args=sinks + ["--size", "1M"], goal=1.5),
+        Workload("pop3", "POP3 sessions (RETR all)", "pop3", "pop3", "sessions/s",
+                 args=u, mb_figure="POP3 RETR MB/s"),
+        Workload("pop3-tls", "POP3S sessions (RETR all)", "pop3", "pop3", "sessions/s",
+                 port="pop3s", args=u + ["--tls", "--cafile", cfg.cafile],
+                 mb_figure="POP3S RETR MB/s"),
+        Workload("imap-login", "IMAP logins", "imap-login", "imap", "logins/s",
+                 args=u, goal=3.0),
+        Workload("imap-select", "IMAP SELECT, 10,000 msgs", "imap-select", "imap",
+                 args=big),
+        Workload("imap-fetch-flags", "IMAP FETCH 1:* flags, 10,000", "imap-fetch-flags",
+                 "imap", args=big),
+        Workload("imap-fetch-body", "IMAP FETCH BODY[] one msg, 10,000",
+                 "imap-fetch-body", "imap", args=big),
+        Workload("imap-search-text", "IMAP UID SEARCH TEXT, 1,000", "imap-search-text",
+                 "imap", args=u + ["--text", bench_mail.NEEDLE]),
+        Workload("imap-search-flags", "IMAP UID SEARCH FLAGGED, 1,000",
+                 "imap-search-flags", "imap", args=u),
+        Workload("imap-store", "IMAP STORE +/-FLAGS, 1,000", "imap-store", "imap",
+                 args=u),
+        Workload("imap-append", "IMAP APPEND 4 KB (durable)", "imap-append", "imap",
+                 args=u + ["--mailbox", "Bench", "--size", "4096"]),
+    ]
+
+
+class Bench:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.bindir = os.path.abspath(cfg.bin)
+        self.out = os.path.abspath(cfg.out)
+        self.work = None
+        self.servers = []   # everything started, stopped in reverse order
+        self.runs = []      # every loadgen report, with figure and server
+        self.doc = {"machine": machine(), "limits": {}, "startup": {},
+                    "idle": {}, "mailsh": {}, "config": vars(cfg).copy()}
+        self.log = None
+
+    # ---- helpers -------------------------------------------------------
+
+    def say(self, text):
+        print(text, flush=True)
+        if self.log:
+            self.log.write(text + "\n")
+            self.log.flush()
+
+    def tool(self, name):
+        path = os.path.join(self.bindir, name)
+        if not os.access(path, os.X_OK):
+            raise SystemExit("bench: %s is not built (make bench builds it)" % path)
+        return path
+
+    def run_json(self, args, timeout, stdin=None):
+        """Run a bench tool; its last stdout line is JSON."""
+        r = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                           stdin=stdin or subprocess.DEVNULL)
+        # under make test the tools are built with the sanitizers
+        for mark in SANITIZER_MARKS:
+            if mark in r.stderr:
+                raise RuntimeError("%s: sanitizer report:\n%s"
+                                   % (os.path.basename(args[0]), r.stderr[-3000:]))
+        lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
+        if not lines:
+            raise RuntimeError("%s printed no report (status %d): %s"
+                               % (os.path.basename(args[0]), r.returncode,
+                                  r.stderr.strip()[-500:]))
+        return json.loads(lines[-1])
+
+    # ---- 1. the mail ---------------------------------------------------
+
+    def prepare(self):
+        cfg = self.cfg
+        self.work = tempfile.mkdtemp(prefix="maillab-bench-", dir=cfg.tmpdir)
+        # Dovecot's and Postfix's unprivileged processes must reach it
+        os.chmod(self.work, 0o755)
+        self.doc["work"] = self.work
+        self.log = open(os.path.join(self.out, "bench.log"), "w")
+        self.say("bench: preparing %s" % self.work)
+        tls = os.path.join(self.work, "tls")
+        subprocess.run([os.path.join(ROOT, "tools", "mkcerts.sh"), tls], check=True,
+                       capture_output=True, timeout=60)
+        cfg.cafile = os.path.join(tls, "ca.pem")
+        self.tls = tls
+        users = os.path.join(self.work, "users")
+        bench_mail.write_users(users, bench_mail.user_names(cfg.users, cfg.sinks))
+        t0 = time.monotonic()
+        corpus = os.path.join(self.work, "corpus")
+        messages = bench_mail.write_corpus(corpus, cfg.small)
+        self.maillab = bench_servers.Maillab(self.work, self.bindir, tls, users)
+        trees = [self.maillab.mail]
+        if cfg.peers:
+            self.dovecot = bench_servers.Dovecot(self.work, tls, users)
+            self.postfix = bench_servers.Postfix(self.work, cfg.sinks)
+            trees.append(self.dovecot.mail)
+        for root in trees:
+            bench_mail.populate(root, corpus, messages, cfg.big, cfg.users)
+        if cfg.peers:
+            uid, gid = bench_servers.vmail_ids()
+            bench_mail.chown_tree(self.dovecot.mail, uid, gid, corpus)
+        self.say("bench: %d users with %d messages each, one with %d, in %.1f s"
+                 % (cfg.users, cfg.small, cfg.big, time.monotonic() - t0))
+
+    # ---- 2. limits -------------------------------------------------------
+
+    def limits(self):
+        probe, secs = self.tool("benchprobe"), str(self.cfg.limit_seconds)
+        lim = self.doc["limits"]
+        for writers in (1, 16):
+            d = tempfile.mkdtemp(prefix="maildir-probe-", dir=self.work)
+            lim["maildir_%d" % writers] = self.run_json(
+                [probe, "maildir", d, str(writers), secs], 120)
+            shutil.rmtree(d)
+        lim["tcp"] = self.run_json([probe, "tcp", secs], 120)
+        lim["tls"] = self.run_json([probe, "tls", os.path.join(self.tls, "server.pem"),
+                                    os.path.join(self.tls, "server.key"),
+                                    self.cfg.cafile, secs, str(os.cpu_count() or 1)], 120)
+        lim["exec"] = self.run_json([probe, "exec", str(self.cfg.startup_runs),
+                                     "/dev/null", "--", "/bin/true"], 120)
+        self.say("bench: limits: Maildir %.0f/s (1 writer), %.0f/s (16), loopback "
+                 "%.0f MB/s, %.0f TLS handshakes/s, exec %.1f ms"
+                 % (lim["maildir_1"]["per_s"], lim["maildir_16"]["per_s"],
+                    lim["tcp"]["mb_per_s"], lim["tls"]["per_s"],
+                    lim["exec"]["median_ms"]))
+
+    # ---- 3. start-up -----------------------------------------------------
+
+    def startup(self):
+        probe, runs = self.tool("benchprobe"), str(self.cfg.startup_runs)
+        m = self.maillab
+        items = [("pop3d", m.ports["pop3"], m.command("pop3d")),
+                 ("smtpd", m.ports["smtp"], m.command("smtpd")),
+                 ("imapd", m.ports["imap"], m.command("imapd"))]
+        if self.cfg.peers:
+            items += [("dovecot", self.dovecot.ports["imap"],
+                       self.dovecot.startup_command()),
+                      ("postfix", self.postfix.port, self.postfix.startup_command())]
+        for name, port, command in items:
+            self.doc["startup"][name] = self.run_json(
+                [probe, "startup", str(port), runs, "--"] + command, 300)
+            self.say("bench: start-up of %s: %.1f ms (median of %s)"
+                     % (name, self.doc["startup"][name]["median_ms"], runs))
+
+    # ---- 4. servers --------------------------------------------------------
+
+    def start_servers(self):
+        self.servers.append(self.maillab)
+        self.maillab.start()
+        if self.cfg.peers:
+            self.servers.append(self.dovecot)
+            self.dovecot.start()
+            self.servers.append(self.postfix)
+            self.postfix.start()
+        # every maildrop opened once: UID lists and indexes are built now,
+        # not in the first timed run
+        for name, port in self.pop3_targets():
+            r = self.loadgen("pop3-login", port, self.cfg.users, count=self.cfg.users,
+                             extra=["--user", "u", "--users", str(self.cfg.users)])
+            r2 = self.loadgen("imap-select", self.imap_port(name), 1, count=1,
+                              extra=["--user", "big"])
+            if r["errors"] or r2["errors"]:
+                raise RuntimeError("%s: warm-up failed: %s %s" % (
+                    name, r["first_error"], r2["first_error"]))
+        self.say("bench: servers started and every mailbox opened once")
+
+    def pop3_targets(self):
+        out = [("maillab", self.maillab.ports["pop3"])]
+        if self.cfg.peers:
+            out.append(("dovecot", self.dovecot.ports["pop3"]))
+        return out
+
+    def imap_port(self, name):
+        return (self.maillab if name == "maillab" else self.dovecot).ports["imap"]
+
+    def loadgen(self, workload, port, clients, duration=None, count=None, extra=(),
+                warmup=0):
+        args = [self.tool("loadgen"), "--workload", workload, "--port", str(port),
+                "--clients", str(clients), "--password", bench_mail.PASSWORD,
+                "--warmup", str(warmup)] + list(extra)
+        args += ["--count", str(count)] if count else ["--duration", str(duration)]
+        return self.run_json(args, self.cfg.run_timeout)
+
+    # ---- 5. idle sessions ---------------------------------------------------
+
+    def idle(self):
+        targets = [("maillab", self.maillab.ports["imap"],
+                    lambda: self.maillab.pids("imapd"))]
+        if self.cfg.peers:
+            targets.append(("dovecot", self.dovecot.ports["imap"], self.dovecot.pids))
+        n = self.cfg.idle
+        for name, port, pids in targets:
+            before = bench_servers.pss_kib(pids())
+            p = subprocess.Popen(
+                [self.tool("loadgen"), "--workload", "imap-idle", "--port", str(port),
+                 "--clients", str(n), "--user", "u", "--users", str(self.cfg.users),
+                 "--password", bench_mail.PASSWORD],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                ready = json.loads(p.stdout.readline() or "{}")
+                after = bench_servers.pss_kib(pids())
+                procs = len(pids())
+                probe = self.loadgen("greeting", port, 1, count=self.cfg.greetings)
+            finally:
+                p.stdin.close()
+                p.wait(timeout=300)
+            sessions = ready.get("ready", 0)
+            self.doc["idle"][name] = {
+                "sessions": sessions, "errors": ready.get("errors"),
+                "first_error": ready.get("first_error"), "processes": procs,
+                "pss_before_kib": before, "pss_after_kib": after,
+                "pss_per_session_kib": (after - before) / sessions if sessions else None,
+                "greeting_p50_ms": probe["p50_ms"], "greeting_p99_ms": probe["p99_ms"],
+                "greeting_errors": probe["errors"]}
+            self.say("bench: %s with %d idle IMAP sessions: %.0f KiB PSS each, "
+                     "greeting in %.1f ms" % (name, sessions,
+                                              self.doc["idle"][name]["pss_per_session_kib"]
+                                              or 0, probe["p50_ms"]))
+
+    # ---- 6. mailsh -------------------------------------------------------------
+
+    def mailsh(self):
+        mailsh = os.path.join(self.bindir, "mailsh")
+        if not os.access(mailsh, os.X_OK):
+            self.doc["mailsh"]["skipped"] = "mailsh is not built"
+            return
+        probe = self.tool("benchprobe")
+        quit_file = os.path.join(self.work, "quit.batch")
+        with open(quit_file, "w") as f:
+            f.write("QUIT\n")
+        opts = ["--no-history", "--no-explain", "--no-warnings", "--no-color"]
+        url = "pop3://127.0.0.1:%d" % self.maillab.ports["pop3"]
+        self.doc["mailsh"]["startup"] = self.run_json(
+            [probe, "exec", str(self.cfg.startup_runs), quit_file, "--", mailsh,
+             "--batch", "-"] + opts + [url], 300)
+        help_text = subprocess.run([mailsh, "--help"], capture_output=True,
+                                   text=True).stdout
+        # A session file replayed live, every reply checked against it;
+        # a mailsh without --replay-live replays a batch script instead.
+        live = "--replay-live" in help_text
+        script = self.replay_script(live)
+        self.doc["mailsh"]["mode"] = "replay-live" if live else "batch"
+        for name, port in self.pop3_targets():
+            url = "pop3://127.0.0.1:%d" % port
+            command = ([mailsh, "--replay-live", script, url] if live else
+                       [mailsh, "--batch", "-"] + opts + [url])
+            r = self.run_json([probe, "exec", "3", script if not live else "/dev/null",
+                               "--"] + command, 300)
+            r["steps"] = self.cfg.replay_steps
+            r["steps_per_s"] = (self.cfg.replay_steps / (r["median_ms"] / 1000)
+                                if r["median_ms"] else 0)
+            self.doc["mailsh"]["replay_" + name] = r
+        self.say("bench: mailsh start-up %.1f ms; %d-step %s at %.0f steps/s"
+                 % (self.doc["mailsh"]["startup"]["median_ms"], self.cfg.replay_steps,
+                    self.doc["mailsh"]["mode"],
+                    self.doc["mailsh"]["replay_maillab"]["steps_per_s"]))
+
+    def replay_script(self, live):
+        """A POP3 session of replay_steps steps: login, then STAT, LIST,
+        UIDL and NOOP in turn, then QUIT; as a session file
+        (docs/session-format.md) or as a batch script."""
+        steps = self.cfg.replay_steps
+        cmds = [("USER u0", "+OK{{*}}"), ("PASS " + bench_mail.PASSWORD, "+OK{{*}}")]
+        cycle = [("NOOP", "+OK{{*}}"), ("STAT", "+OK {{n}} {{n}}"),
+                 ("LIST 1", "+OK 1 {{n}}"), ("UIDL 1", "+OK 1 {{word}}")]
+        cmds += [cycle[i % 4] for i in range(steps - 3)]
+        cmds.append(("QUIT", "+OK{{*}}"))
+        path = os.path.join(self.work, "replay.session" if live else "replay.batch")
+        with open(path, "w") as f:
+            if live:
+                f.write("maillab-session 1\ntitle: make bench replay\n"
+                        "protocol: pop3\ntls: plain\n\nS: +OK{{*}}\n")
+                for client, server in cmds:
+                    f.write("C: %s\nS: %s\n" % (client, server))
+            else:
+                f.write("".join(client + "\n" for client, _ in cmds))
+        return path
+
+    # ---- 7. workloads ------------------------------------------------------------
+
+    def targets(self, w):
+        """(server name, port) pairs for workload @w: maillab, then the peer."""
+        m = self.maillab
+        out = [("maillab", m.ports[w.port], m.mail)]
+        if self.cfg.peers:
+            if w.proto == "smtp":
+                out.append(("postfix", self.postfix.port, self.postfix.mail))
+            else:
+                out.append(("dovecot", self.dovecot.ports[w.port], self.dovecot.mail))
+        return out
+
+    def check_delivered(self, name, root, accepted):
+        """SMTP: every accepted message must be in a sink's Maildir."""
+        deadline = time.monotonic() + self.cfg.drain_timeout
+        while True:
+            got = bench_mail.count_messages(root)
+            drained = name != "postfix" or self.postfix.queue_empty()
+            if (got >= accepted and drained) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        bench_mail.empty_sinks(root)
+        return max(0, accepted - got)
+
+    def workloads(self):
+        for w in workloads(self.cfg):
+            if self.cfg.only and not any(o in w.key for o in self.cfg.only):
+                continue
+            for clients in self.cfg.levels:
+                for name, port, root in self.targets(w):
+                    r = self.loadgen(w.workload, port, clients, duration=self.cfg.duration,
+                                     warmup=self.cfg.warmup, extra=w.args
+                                     + ["--limit", str(self.cfg.warmup + self.cfg.duration
+                                                       + self.cfg.cap)])
+                    r.update(figure=w.key, server=name)
+                    if w.proto == "smtp":
+                        r["lost"] = self.check_delivered(name, root, r["done"])
+                    self.runs.append(r)
+                    self.say("  %-17s %3d clients %-8s %9.1f %-10s p50 %7.2f ms  "
+                             "p99 %8.2f ms  errors %d%s%s"
+                             % (w.key, clients, name, r["ops_per_s"], w.unit,
+                                r["p50_ms"], r["p99_ms"], r["errors"],
+                                "  lost %d" % r["lost"] if r.get("lost") else "",
+                                "  cut %d" % r["cut"] if r.get("cut") else ""))
+                    if r["first_error"]:
+                        self.say("      first error: " + r["first_error"])
+
+    # ---- 8. the report -----------------------------------------------------------
+
+    def write(self, table, series):
+        os.makedirs(self.out, exist_ok=True)
+        self.doc["runs"] = self.runs
+        self.doc["table"] = table.rows
+        self.doc["goals"] = [{"goal": g, "met": ok} for g, ok in table.goals]
+        bench_report.write_json(os.path.join(self.out, "results.json"), self.doc)
+        bench_report.write_csv(os.path.join(self.out, "results.csv"), self.runs)
+        with open(os.path.join(self.out, "table.md"), "w") as f:
+            f.write(table.markdown() + "\n")
+        with open(os.path.join(self.out, "table.txt"), "w") as f:
+            f.write(table.text() + "\n")
+        plots = bench_report.plot(self.out, series, "maillab and its peers: "
+                                  "throughput against concurrent clients")
+        self.say("")
+        self.say(table.text())
+        self.say("")
+        self.say("bench: wrote %s" % ", ".join(
+            os.path.join(self.out, n) for n in ("results.json", "results.csv", "table.md")
+        ) + "".join(", " + p for p in plots))
+
+    # ---- the whole run ---------------------------------------------------------
+
+    def run(self):
+        cfg = self.cfg
+        os.makedirs(self.out, exist_ok=True)
+        started = time.monotonic()
+        try:
+            self.prepare()
+            self.limits()
+            self.startup()
+            self.start_servers()
+            self.idle()
+            self.mailsh()
+            self.workloads()
+            table, series = bench_report.build(self.doc, self.runs, workloads(self.cfg),
+                                               self.cfg.levels, self.cfg.replay_steps)
+        finally:
+            self.cleanup()
+        self.doc["seconds"] = time.monotonic() - started
+        self.write(table, series)
+        self.say("bench: done in %.0f s" % self.doc["seconds"])
+        return 0
+
+    def cleanup(self):
+        t0 = time.monotonic()
+        for server in reversed(self.servers):
+            try:
+                server.stop()
+            except Exception as e:  # keep stopping the others
+                print("bench: stopping %s: %s" % (server.name, e), file=sys.stderr)
+        self.servers = []
+        if self.work and not self.cfg.keep:
+            for name in ("logs",):
+                src = os.path.join(self.work, name)
+                if os.path.isdir(src) and self.cfg.smoke:
+                    shutil.copytree(src, os.path.join(self.out, name), dirs_exist_ok=True)
+            shutil.rmtree(self.work, ignore_errors=True)
+            self.say("bench: stopped everything and removed %s in %.0f s"
+                     % (self.work, time.monotonic() - t0))
+        elif self.work:
+            print("bench: kept %s" % self.work, file=sys.stderr)
+
+
+def machine():
+    """What the figures were measured on."""
+    info = {"kernel": platform.release(), "cpus": os.cpu_count(),
+            "python": platform.python_version()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["memory_mib"] = int(f.readline().split()[1]) // 1024
+    except OSError:
+        pass
+    for key, cmd in (("dovecot", ["dovecot", "--version"]),
+                     ("postfix", ["postconf", "-d", "-h", "mail_version"]),
+                     ("openssl", ["openssl", "version"])):
+        try:
+            info[key] = subprocess.run(cmd, capture_output=True, text=True,
+                                       timeout=10).stdout.strip()
+        except OSError:
+            info[key] = None
+    return info
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "opt", "bin"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--tmpdir", default="/var/tmp",
+                    help="where the mail goes: a disk, so fsync means something")
+    ap.add_argument("--duration", type=float, default=2.0, help="seconds per run")
+    ap.add_argument("--warmup", type=float, default=0.0, help="seconds before counting")
+    ap.add_argument("--cap", type=float, default=20.0,
+                    help="seconds after --duration at which operations still "
+                    "running are cut (slow servers at 256 clients)")
+    ap.add_argument("--levels", default=",".join(map(str, LEVELS)))
+    ap.add_argument("--only", action="append", help="only workloads containing this")
+    ap.add_argument("--no-peers", dest="peers", action="store_false")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a tiny run against maillab only (make test)")
+    cfg = ap.parse_args(argv)
+    cfg.levels = [int(x) for x in cfg.levels.split(",")]
+    cfg.users, cfg.sinks = bench_mail.USERS, bench_mail.SINKS
+    cfg.small, cfg.big = bench_mail.SMALL_MESSAGES, bench_mail.BIG_MESSAGES
+    cfg.idle, cfg.greetings, cfg.replay_steps = 1000, 20, 1000
+    cfg.startup_runs, cfg.limit_seconds = 10, 1.0
+    cfg.run_timeout, cfg.drain_timeout = 900, 180
+    if cfg.smoke:
+        cfg.peers = False
+        cfg.levels = [1, 2]
+        cfg.duration, cfg.warmup = min(cfg.duration, 0.3), 0
+        cfg.users, cfg.sinks, cfg.small, cfg.big = 4, 2, 20, 50
+        cfg.idle, cfg.greetings, cfg.replay_steps = 8, 3, 40
+        cfg.startup_runs, cfg.limit_seconds = 2, 0.2
+        cfg.tmpdir = os.environ.get("TMPDIR", "/tmp")
+    if cfg.peers and os.geteuid() != 0:
+        raise SystemExit("bench: Dovecot and Postfix are started as throwaway peers, "
+                         "which needs root (or --no-peers)")
+    for level in cfg.levels:
+        if cfg.users % level and level <= cfg.users:
+            raise SystemExit("bench: --levels must divide the %d users" % cfg.users)
+    return cfg
+
+
+def main(argv):
+    cfg = parse_args(argv)
+
+    def stop(sig, frame):
+        raise Stop("signal %d" % sig)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    # 1,000 sessions are 1,000 descriptors in some process of every server
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        return Bench(cfg).run()
+    except (KeyboardInterrupt, Stop):
+        print("bench: interrupted; everything it started is stopped and removed",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

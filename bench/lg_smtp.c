@@ -1,0 +1,124 @@
+/*
+ * lg_smtp.c - the SMTP client of the load generator: one message per
+ * operation, the way a mail client or another MTA submits it.
+ *
+ * RFC 5321 §3.3: MAIL FROM, RCPT TO, DATA, the text, "." - and the
+ * operation is over when the server answers the final dot with 250, which
+ * is the moment it has taken responsibility for the message (§4.1.1.4):
+ * both maillab and Postfix say 250 only once the message is on disk.
+ * Commands are sent one at a time, each waiting for its reply, as
+ * Postfix's smtp-source does; the message text is written in one go.
+ *
+ *   smtp       one connection per client, EHLO once, then a message per
+ *              operation (a busy submission client)
+ *   smtp-conn  a new connection per message, ended with QUIT (what most
+ *              MTAs do when they have one message for a host)
+ *
+ * Replies may be multi-line ("250-..." lines, then "250 ...",
+ * RFC 5321 §4.2.1); read_reply() reads to the last line and checks its code.
+ */
+#include "loadgen.h"
+
+#include "lg_parse.h"
+#include "lg_text.h"
+
+#include <string.h>
+
+/* Room for the header lg_text_header() writes. */
+#define HEADER_MAX 512
+
+/* read_reply - the whole reply; -1 unless its code is @want. */
+static int read_reply(struct lg_client *c, int want, const char *after)
+{
+	for (;;) {
+		char *line;
+		size_t len;
+		int code;
+		bool last;
+		if (lg_read_line(c, &line, &len) < 0)
+			return -1;
+		if (lg_smtp_line(line, len, &code, &last) < 0)
+			return lg_fail(c, "after %s: not an SMTP reply: %.80s",
+				       after, line);
+		if (!last)
+			continue;
+		if (code != want)
+			return lg_fail(c, "after %s: %.160s", after, line);
+		return 0;
+	}
+}
+
+/* hello - connect, the 220 greeting, EHLO (RFC 5321 §4.1.1.1). */
+static int hello(struct lg_client *c)
+{
+	if (lg_connect(c) < 0 || read_reply(c, 220, "connect") < 0 ||
+	    lg_sendf(c, "EHLO loadgen.client.test") < 0 ||
+	    read_reply(c, 250, "EHLO") < 0)
+		return -1;
+	return 0;
+}
+
+int lg_smtp_setup(struct lg_client *c)
+{
+	return hello(c);
+}
+
+int lg_smtp_message(struct lg_client *c)
+{
+	char rcpt[LG_RCPT_MAX + 1], header[HEADER_MAX];
+	lg_rcpt(c->run->conf, c->index, rcpt);
+	size_t hlen = lg_text_header(header, sizeof(header), rcpt, c->index,
+				     c->seq);
+	if (hlen == 0)
+		return lg_fail(c, "header does not fit");
+	if (lg_sendf(c, "MAIL FROM:<loadgen@client.test>") < 0 ||
+	    read_reply(c, 250, "MAIL") < 0 ||
+	    lg_sendf(c, "RCPT TO:<%s>", rcpt) < 0 ||
+	    read_reply(c, 250, "RCPT") < 0 ||
+	    lg_sendf(c, "DATA") < 0 || read_reply(c, 354, "DATA") < 0)
+		return -1;
+	/* RFC 5321 §4.1.1.4: the text, then CRLF "." CRLF; the generated
+	 * body has no line starting with "." (lg_text.h) */
+	if (lg_send(c, header, hlen) < 0 ||
+	    lg_send(c, c->run->body, c->run->body_len) < 0 ||
+	    lg_send(c, ".\r\n", 3) < 0 ||
+	    read_reply(c, 250, "the end of the data") < 0)
+		return -1;
+	c->counts.bytes += hlen + c->run->body_len;
+	c->counts.items++;
+	return 0;
+}
+
+int lg_smtp_quit(struct lg_client *c)
+{
+	/* RFC 5321 §4.1.1.10: QUIT is answered with 221 */
+	if (lg_sendf(c, "QUIT") < 0 || read_reply(c, 221, "QUIT") < 0)
+		return -1;
+	return 0;
+}
+
+int lg_smtp_session(struct lg_client *c)
+{
+	int r = hello(c) == 0 && lg_smtp_message(c) == 0 &&
+		lg_smtp_quit(c) == 0 ? 0 : -1;
+	lg_disconnect(c);
+	return r;
+}
+
+int lg_greeting(struct lg_client *c)
+{
+	/* The first line of any of the three protocols: "220 ..." (SMTP),
+	 * "+OK ..." (POP3), "* OK ..." (IMAP); anything else is a refusal. */
+	char *line;
+	size_t len;
+	int r = -1;
+	if (lg_connect(c) == 0 && lg_read_line(c, &line, &len) == 0) {
+		if (strncmp(line, "220", 3) == 0 || strncmp(line, "+OK", 3) == 0 ||
+		    strncmp(line, "* OK", 4) == 0)
+			r = 0;
+		else
+			lg_fail(c, "greeting: %.160s", line);
+	}
+	lg_disconnect(c);
+	return r;
+}

@@ -1,0 +1,223 @@
+/*
+ * check_maildir_cache.c - the saved listing of a quiet folder: used only
+ * while new/, cur/ and the UID list are as they were, never saved for a
+ * folder that changed within the last second, and ignored when it does
+ * not parse or names a file outside the folder.  Time is moved by setting
+ * the directories' modification times, as another process's rename would.
+ */
+#include "../../servers/core/maildir.h"
+#include "../../servers/core/maildir_cache.h"
+#include "fixture.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *tmp;
+static char path[1024];
+
+static void setup(void)
+{
+	const char *err = NULL;
+	tmp = fixture_tmpdir();
+	snprintf(path, sizeof(path), "%s/Maildir", tmp);
+	ck_assert_msg(maildir_create(path, &err) == 0, "create: %s", err);
+}
+
+static void teardown(void)
+{
+	fixture_rmtree(tmp);
+	free(tmp);
+}
+
+/* put - a message file with the given name in cur/ or new/. */
+static void put(const char *sub, const char *name, const char *text)
+{
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/%s/%s", path, sub, name);
+	fixture_write_file(file, text, strlen(text));
+}
+
+/* age - make new/ and cur/ look last changed @secs seconds ago. */
+static void age(int secs)
+{
+	struct timespec t[2];
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= secs;
+	t[1] = t[0];
+	for (int i = 0; i < 2; i++) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s/%s", path, i ? "cur" : "new");
+		ck_assert_int_eq(utimensat(AT_FDCWD, dir, t, 0), 0);
+	}
+}
+
+static bool cache_exists(void)
+{
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/maillab-cache", path);
+	return access(file, F_OK) == 0;
+}
+
+static void scan(struct maildir_list *list)
+{
+	const char *err = NULL;
+	ck_assert_msg(maildir_scan(path, list, &err) == 0, "scan: %s", err);
+}
+
+/* loads - does the cache describe the folder as it is now? */
+static int loads(struct maildir_list *list)
+{
+	struct maildir_stamp stamp;
+	ck_assert_int_eq(maildir_stamp_read(path, &stamp), 0);
+	return maildir_cache_load(path, &stamp, list);
+}
+
+static void two_messages(void)
+{
+	put("cur", "1700000001.M1P1.host,S=6,W=8:2,S", "a\nbcd\n");
+	put("new", "1700000002.M2P1.host,S=3,W=4", "xy\n");
+}
+
+START_TEST(a_quiet_folder_lists_from_the_cache)
+{
+	two_messages();
+	age(10);
+	struct maildir_list first, cached;
+	scan(&first); /* assigns UIDs (writes the UID list), saves the cache */
+	ck_assert(cache_exists());
+	ck_assert_int_eq(loads(&cached), 1);
+	ck_assert_uint_eq(cached.count, 2);
+	ck_assert_uint_eq(cached.uidvalidity, first.uidvalidity);
+	ck_assert_uint_eq(cached.uidnext, first.uidnext);
+	for (size_t i = 0; i < 2; i++) {
+		const struct maildir_msg *a = &first.msgs[i], *b = &cached.msgs[i];
+		ck_assert_str_eq(b->name, a->name);
+		ck_assert_str_eq(b->unique, a->unique);
+		ck_assert_str_eq(b->flags, a->flags);
+		ck_assert_uint_eq(b->uid, a->uid);
+		ck_assert_int_eq(b->in_new, a->in_new);
+		ck_assert_int_eq(b->size, a->size);
+		ck_assert_int_eq(b->wire_size, a->wire_size);
+		ck_assert_int_eq(b->mtime, a->mtime);
+	}
+	ck_assert_str_eq(cached.msgs[0].flags, "S");
+	ck_assert_int_eq(cached.msgs[1].wire_size, 4);
+	maildir_list_free(&first);
+	maildir_list_free(&cached);
+}
+END_TEST
+
+START_TEST(a_rename_makes_it_stale)
+{
+	struct maildir_list list;
+	two_messages();
+	age(10);
+	scan(&list);
+	maildir_list_free(&list);
+	/* another process sets \Flagged: the rename changes cur/'s time */
+	char from[PATH_MAX], to[PATH_MAX];
+	snprintf(from, sizeof(from), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,S", path);
+	snprintf(to, sizeof(to), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,FS", path);
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_uint_eq(list.count, 0);
+	scan(&list);
+	ck_assert_str_eq(list.msgs[0].flags, "FS");
+	maildir_list_free(&list);
+}
+END_TEST
+
+START_TEST(a_busy_folder_is_not_cached)
+{
+	struct maildir_list list;
+	two_messages(); /* just now: within the clock's last tick */
+	scan(&list);
+	ck_assert(!cache_exists());
+	maildir_list_free(&list);
+}
+END_TEST
+
+START_TEST(a_new_uid_list_makes_it_stale)
+{
+	struct maildir_list list;
+	two_messages();
+	age(10);
+	scan(&list);
+	maildir_list_free(&list);
+	/* the UID list replaced (here: lost) - UIDVALIDITY must be new */
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/maillab-uidlist", path);
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(loads(&list), 0);
+}
+END_TEST
+
+/* write_cache - replace the cache's text, keeping its first line. */
+static void write_cache(const char *after_header)
+{
+	char file[PATH_MAX];
+	size_t len;
+	snprintf(file, sizeof(file), "%s/maillab-cache", path);
+	char *text = fixture_read_file(file, &len);
+	ck_assert_ptr_nonnull(text);
+	char *nl = strchr(text, '\n');
+	ck_assert_ptr_nonnull(nl);
+	nl[1] = '\0';
+	char out[4096];
+	snprintf(out, sizeof(out), "%s%s", text, after_header);
+	fixture_write_file(file, out, strlen(out));
+	free(text);
+}
+
+START_TEST(a_bad_cache_is_ignored)
+{
+	struct maildir_list list;
+	two_messages();
+	age(10);
+	scan(&list);
+	uint32_t uid = list.msgs[0].uid;
+	maildir_list_free(&list);
+	char line[512];
+	/* a name that leaves the folder */
+	snprintf(line, sizeof(line), "%u c 1 6 8 ../../etc/passwd\n"
+		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid, uid + 1);
+	write_cache(line);
+	ck_assert_int_eq(loads(&list), 0);
+	/* one line short of the count */
+	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n",
+		 uid);
+	write_cache(line);
+	ck_assert_int_eq(loads(&list), 0);
+	/* UIDs out of order */
+	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
+		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid + 1, uid);
+	write_cache(line);
+	ck_assert_int_eq(loads(&list), 0);
+	/* and the scan still lists the folder right */
+	scan(&list);
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_str_eq(list.msgs[0].name, "1700000001.M1P1.host,S=6,W=8:2,S");
+	maildir_list_free(&list);
+}
+END_TEST
+
+Suite *maildir_cache_suite(void)
+{
+	Suite *s = suite_create("maildir_cache");
+	TCase *c = tcase_create("Core");
+	tcase_add_checked_fixture(c, setup, teardown);
+	tcase_add_test(c, a_quiet_folder_lists_from_the_cache);
+	tcase_add_test(c, a_rename_makes_it_stale);
+	tcase_add_test(c, a_busy_folder_is_not_cached);
+	tcase_add_test(c, a_new_uid_list_makes_it_stale);
+	tcase_add_test(c, a_bad_cache_is_ignored);
+	suite_add_tcase(s, c);
+	return s;
+}
