@@ -62,8 +62,8 @@ static bool same_time(struct timespec a, struct timespec b)
 	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-static bool same_stamp(const struct maildir_stamp *a,
-		       const struct maildir_stamp *b)
+bool maildir_stamp_same(const struct maildir_stamp *a,
+			const struct maildir_stamp *b)
 {
 	return same_time(a->new_mtime, b->new_mtime) &&
 	       same_time(a->cur_mtime, b->cur_mtime) &&
@@ -143,7 +143,7 @@ static bool header(char **p, const struct maildir_stamp *stamp,
 	list->uidvalidity = (uint32_t)v;
 	list->uidnext = (uint32_t)next;
 	*count_r = (size_t)count;
-	return same_stamp(&saved, stamp);
+	return maildir_stamp_same(&saved, stamp);
 }
 
 /* safe_name - a message file name in this folder, never a path: the
@@ -244,17 +244,23 @@ static int write_cache(FILE *f, const struct maildir_stamp *s,
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }
 
+bool maildir_stamp_settled(const char *path, const struct maildir_stamp *before,
+			   time_t scan_started, struct maildir_stamp *after)
+{
+	return maildir_stamp_read(path, after) == 0 &&
+	       same_time(before->new_mtime, after->new_mtime) &&
+	       same_time(before->cur_mtime, after->cur_mtime) &&
+	       settled(after->new_mtime, scan_started) &&
+	       settled(after->cur_mtime, scan_started);
+}
+
 void maildir_cache_save(const char *path, const struct maildir_stamp *before,
 			time_t scan_started, const struct maildir_list *list)
 {
 	struct maildir_stamp after;
 	char tmp[PATH_MAX], file[PATH_MAX];
 	const char *error;
-	if (maildir_stamp_read(path, &after) < 0 ||
-	    !same_time(before->new_mtime, after.new_mtime) ||
-	    !same_time(before->cur_mtime, after.cur_mtime) ||
-	    !settled(after.new_mtime, scan_started) ||
-	    !settled(after.cur_mtime, scan_started) ||
+	if (!maildir_stamp_settled(path, before, scan_started, &after) ||
 	    maildir_make_path(file, &error, "%s/" CACHE_FILE, path) < 0 ||
 	    maildir_make_path(tmp, &error, "%s/" CACHE_FILE ".%ld.tmp", path,
 			      (long)getpid()) < 0)

@@ -45,6 +45,20 @@ struct maildir_stamp {
 /** Read the stamp of the Maildir at @p path; -1 if a directory is missing. */
 int maildir_stamp_read(const char *path, struct maildir_stamp *stamp);
 
+/** The two stamps are the same: nothing changed between them. */
+bool maildir_stamp_same(const struct maildir_stamp *a,
+			const struct maildir_stamp *b);
+
+/**
+ * After a scan that began at @p scan_started and saw the folder at
+ * @p before: true if a later stamp equal to @p after_r proves the folder
+ * unchanged since the scan (nothing changed during it, and both
+ * directories were last changed more than a second before it, so a
+ * change in the same clock tick cannot hide).
+ */
+bool maildir_stamp_settled(const char *path, const struct maildir_stamp *before,
+			   time_t scan_started, struct maildir_stamp *after_r);
+
 /**
  * The listing the cache holds for a folder whose stamp is still
  * @p stamp: 1 and @p list_r filled (sorted by UID), or 0 if there is no

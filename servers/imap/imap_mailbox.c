@@ -222,7 +222,7 @@ static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 }
 
 /* watch - inotify on new/, cur/ and the folder; without it (the limit on
- * watches reached) every sync rescans, which is correct, only slower. */
+ * instances or watches reached) changed() asks the folder's stamp. */
 static void watch(struct imap_mailbox *mb)
 {
 	static const char *const subs[] = { "new", "cur" };
@@ -268,14 +268,38 @@ static bool explained(const struct imap_mailbox *mb,
 	return false;
 }
 
+/* scan - maildir_scan(), noting what the folder looked like, so that
+ * without inotify an unchanged folder can still be told by its times. */
+static int scan(struct imap_mailbox *mb, struct maildir_list *list,
+		const char **error_r)
+{
+	struct maildir_stamp before;
+	time_t started = time(NULL);
+	bool stamped = maildir_stamp_read(mb->path, &before) == 0;
+	if (maildir_scan(mb->path, list, error_r) < 0)
+		return -1;
+	mb->stamp_ok = stamped && maildir_stamp_settled(mb->path, &before,
+							started, &mb->stamp);
+	return 0;
+}
+
+/* stamp_changed - without inotify: true unless the folder's directories
+ * and UID list look exactly as they did after the last scan. */
+static bool stamp_changed(const struct imap_mailbox *mb)
+{
+	struct maildir_stamp now;
+	return !mb->stamp_ok || maildir_stamp_read(mb->path, &now) < 0 ||
+	       !maildir_stamp_same(&now, &mb->stamp);
+}
+
 /* changed - drain the inotify queue; true if the disk may differ from the
- * view (or if there is no inotify to ask). */
+ * view. */
 static bool changed(struct imap_mailbox *mb)
 {
 	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
 	if (mb->inotify_fd < 0)
-		return true;
+		return stamp_changed(mb);
 	for (;;) {
 		ssize_t n = read(mb->inotify_fd, events, sizeof(events));
 		if (n <= 0)
@@ -311,7 +335,7 @@ int imap_mailbox_open(const char *name, const char *path, bool readonly,
 	 * the next sync rather than lost */
 	watch(mb);
 	if (keywords_load(path, &mb->kw, error_r) < 0 ||
-	    maildir_scan(path, &list, error_r) < 0) {
+	    scan(mb, &list, error_r) < 0) {
 		imap_mailbox_close(mb);
 		return -1;
 	}
@@ -372,7 +396,7 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 		return -1;
 	}
 	if (keywords_load(mb->path, &mb->kw, error_r) < 0 ||
-	    maildir_scan(mb->path, &list, error_r) < 0) {
+	    scan(mb, &list, error_r) < 0) {
 		mb->lost = errno == ENOENT;
 		return -1;
 	}

@@ -18,7 +18,10 @@
  * what to tell; imap_mailbox_announce() writes those untagged responses.
  * Whether the disk changed at all is known from inotify on new/ and cur/,
  * so a quiet mailbox costs nothing per command, and IDLE can sleep on the
- * same descriptor.
+ * same descriptor.  Where inotify is not available (each user may have
+ * only fs.inotify.max_user_instances of them, 128 by default), the times
+ * of new/ and cur/ tell the same thing for three stat(2) calls
+ * (maildir_cache.h).
  *
  * Flags: the system flags are Maildir's letters (RFC 9051 §2.3.2 to
  * Maildir, as Dovecot maps them): \Seen S, \Answered R, \Flagged F,
@@ -31,6 +34,7 @@
 #include "../../common/buf.h"
 #include "../core/keywords.h"
 #include "../core/maildir.h"
+#include "../core/maildir_cache.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,7 +73,10 @@ struct imap_mailbox {
 	size_t recent_sent;       /**< the RECENT count the client knows */
 	struct keywords kw;       /**< the mailbox's keyword names */
 	size_t kw_sent;           /**< keyword letters the client knows */
-	int inotify_fd;           /**< -1: unavailable, always rescan */
+	int inotify_fd;           /**< -1: unavailable, ask the stamp */
+	struct maildir_stamp stamp; /**< the folder as the last scan saw it */
+	bool stamp_ok;            /**< the stamp proves "unchanged" when it
+				       is seen again */
 	bool lost;                /**< deleted, or UIDVALIDITY changed */
 	bool unannounced;         /**< some message has flags_changed or
 				       expunged set */

@@ -7,6 +7,7 @@
  */
 #include "../../servers/core/maildir.h"
 #include "../../servers/core/maildir_cache.h"
+#include "../../servers/imap/imap_mailbox.h"
 #include "fixture.h"
 
 #include <check.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,6 +211,51 @@ START_TEST(a_bad_cache_is_ignored)
 }
 END_TEST
 
+/* An IMAP view opened when the user has no inotify instance left (the
+ * kernel allows fs.inotify.max_user_instances, 128 by default, and a
+ * class can have more sessions than that) tells an unchanged folder from
+ * its stamp, and still sees new mail. */
+START_TEST(a_view_without_inotify_uses_the_stamp)
+{
+	enum { CAP = 100000 };
+	static int fds[CAP];
+	struct rlimit rl;
+	const char *err = NULL;
+	put("cur", "1700000001.M1P1.host,S=6,W=8:2,S", "a\r\nb\r\n");
+	age(10);
+	/* take every inotify instance this user may have: raise our own
+	 * descriptor limit first, so that the user's limit is what stops us */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	size_t n = 0;
+	while (n < CAP && (fds[n] = inotify_init1(IN_CLOEXEC)) >= 0)
+		n++;
+	ck_assert_msg(n < CAP, "could not use up the inotify instances");
+	struct imap_mailbox *mb = NULL;
+	int r = imap_mailbox_open("INBOX", path, false, &mb, &err);
+	while (n > 0)
+		close(fds[--n]);
+	ck_assert_msg(r == 0, "open: %s", err);
+	ck_assert_int_eq(mb->inotify_fd, -1);
+	ck_assert(mb->stamp_ok);
+	struct buf out;
+	buf_init(&out, 4096);
+	imap_mailbox_select_replies(mb, &out);
+	buf_free(&out);
+	/* nothing changed: a second SELECT keeps the view */
+	ck_assert(imap_mailbox_reuse(mb, false));
+	/* mail arrives: the stamp differs, the next sync reads it */
+	put("new", "1700000002.M2P1.host", "c\r\n");
+	ck_assert(!imap_mailbox_reuse(mb, false));
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 0, "sync: %s", err);
+	ck_assert_uint_eq(mb->count, 2);
+	/* just changed: not settled, so the stamp proves nothing yet */
+	ck_assert(!mb->stamp_ok);
+	imap_mailbox_close(mb);
+}
+END_TEST
+
 Suite *maildir_cache_suite(void)
 {
 	Suite *s = suite_create("maildir_cache");
@@ -218,6 +266,7 @@ Suite *maildir_cache_suite(void)
 	tcase_add_test(c, a_busy_folder_is_not_cached);
 	tcase_add_test(c, a_new_uid_list_makes_it_stale);
 	tcase_add_test(c, a_bad_cache_is_ignored);
+	tcase_add_test(c, a_view_without_inotify_uses_the_stamp);
 	suite_add_tcase(s, c);
 	return s;
 }
