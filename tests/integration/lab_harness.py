@@ -483,52 +483,53 @@ class Capture:
     tshark says "Capturing on" before it really sees packets, and writes
     them a little after they pass; so the capture is known to be running
     once a probe connection to an unused port shows up in the file, and
-    known to hold everything once a second probe does.  No fixed sleeps.
+    known to hold everything once a probe to a second port, sent last,
+    does.  No fixed sleeps.
     """
 
     def __init__(self, path, ports):
         self.path = path
-        self.probe_port = next(p for p in range(41000 + os.getpid() % 1000, 65000)
-                               if _free(p))
-        ports = list(ports) + [self.probe_port]
+        # two ports nobody listens on: SYNs to the first show that the
+        # capture runs, a SYN to the second, sent only at the end, that
+        # everything before it is in the file
+        free = (p for p in range(41000 + os.getpid() % 1000, 65000) if _free(p))
+        self.probe_port, self.flush_port = next(free), next(free)
+        ports = list(ports) + [self.probe_port, self.flush_port]
         self.proc = subprocess.Popen(
             ["tshark", "-i", "lo", "-w", path, "-f",
              " or ".join("tcp port %d" % p for p in ports)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.probes = 0
-        self.probe()
+        self.probe(self.probe_port)
 
-    def _probes_seen(self):
-        """SYNs to the probe port in the file so far (read here: quicker
-        than starting tshark -r each time)."""
+    def _syns_seen(self, port):
+        """SYNs to @port in the file so far (read here: quicker than
+        starting tshark -r each time)."""
         try:
             with open(self.path, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
             return 0
-        return sum(1 for frame in _pcapng_frames(data)
-                   if _tcp_syn_to(frame, self.probe_port))
+        return sum(1 for frame in _pcapng_frames(data) if _tcp_syn_to(frame, port))
 
-    def probe(self, limit=60.0):
-        """Connect to the probe port until the capture file shows it."""
-        self.probes += 1
+    def probe(self, port, limit=60.0):
+        """Connect to @port until the capture file shows a SYN to it."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("tshark exited: %s" % self.proc.stderr.read().decode())
             try:
-                socket.create_connection(("127.0.0.1", self.probe_port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
             except OSError:
                 pass   # refused, as it should be: the SYN is what we look for
-            if os.path.exists(self.path) and self._probes_seen() >= self.probes:
+            if self._syns_seen(port) > 0:
                 return
             time.sleep(0.2)
         raise AssertionError("tshark never captured the probe connection")
 
     def stop(self):
-        """Flush (a last probe), then stop tshark."""
+        """Flush (a SYN to the flush port, after all else), then stop tshark."""
         try:
-            self.probe()
+            self.probe(self.flush_port)
         finally:
             self.proc.send_signal(signal.SIGINT)
             try:
