@@ -184,7 +184,7 @@ class Bench:
         for root in trees:
             bench_mail.populate(root, corpus, messages, cfg.big, cfg.users)
         if cfg.peers:
-            uid, gid = bench_servers.vmail_ids()
+            uid, gid = bench_servers.peers.vmail_ids()
             bench_mail.chown_tree(self.dovecot.mail, uid, gid, corpus)
         self.say("bench: %d users with %d messages each, one with %d, in %.1f s"
                  % (cfg.users, cfg.small, cfg.big, time.monotonic() - t0))

@@ -24,7 +24,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+import peers  # noqa: E402  (the throwaway Dovecot of the tests)
 
 MAX_SESSIONS = 2000
 
@@ -64,11 +69,11 @@ def descendants(root):
         # the command name is in parentheses and may hold spaces
         ppid = int(stat[stat.rindex(")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
+    out, unvisited = [], [root]
+    while unvisited:
+        pid = unvisited.pop()
         out.append(pid)
-        todo.extend(children.get(pid, ()))
+        unvisited.extend(children.get(pid, ()))
     return out
 
 
@@ -175,67 +180,13 @@ class Maillab:
         self.procs = {}
 
 
-DOVECOT_CONF = """\
-# A throwaway Dovecot for make bench (bench/bench_servers.py).
-base_dir = {dir}/run
-state_dir = {dir}/state
-log_path = {dir}/dovecot.log
-listen = 127.0.0.1
-protocols = imap pop3
-ssl = yes
-ssl_cert = <{cert}
-ssl_key = <{key}
-{dh}
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:{dir}/mail/%u/Maildir
-first_valid_uid = 1
-default_internal_user = dovecot
-default_login_user = dovenull
-# limits that would otherwise cap the test, raised to maillab's
+# Dovecot is started from the configuration the tests use
+# (tests/integration/peers.py), with the passwords hashed as mailctl writes
+# them and the limits that would otherwise cap the test raised to maillab's.
+DOVECOT_LIMITS = """\
 default_process_limit = {limit}
 default_client_limit = {clients}
-mail_max_userip_connections = {limit}
-passdb {{
-  driver = passwd-file
-  args = {dir}/users
-}}
-userdb {{
-  driver = static
-  args = uid=vmail gid=vmail home={dir}/mail/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {imap}
-  }}
-  inet_listener imaps {{
-    port = {imaps}
-    ssl = yes
-  }}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = {pop3}
-  }}
-  inet_listener pop3s {{
-    port = {pop3s}
-    ssl = yes
-  }}
-}}
-"""
-
-
-def vmail_ids():
-    """uid and gid of the system user vmail, created if missing (Dovecot
-    will not touch mail as root; Postfix's virtual(8) delivers as it)."""
-    import pwd
-    try:
-        pw = pwd.getpwnam("vmail")
-    except KeyError:
-        subprocess.run(["useradd", "-r", "-M", "-s", "/usr/sbin/nologin", "vmail"],
-                       check=True, capture_output=True)
-        pw = pwd.getpwnam("vmail")
-    return pw.pw_uid, pw.pw_gid
+mail_max_userip_connections = {limit}"""
 
 
 class Dovecot:
@@ -249,15 +200,12 @@ class Dovecot:
         os.makedirs(self.mail)
         shutil.copy(users_file, os.path.join(self.dir, "users"))
         self.ports = {k: free_port() for k in ("imap", "imaps", "pop3", "pop3s")}
-        dh = "/usr/share/dovecot/dh.pem"
         self.conf = os.path.join(self.dir, "dovecot.conf")
+        limits = DOVECOT_LIMITS.format(limit=MAX_SESSIONS + 100,
+                                       clients=2 * MAX_SESSIONS + 1000)
         with open(self.conf, "w") as f:
-            f.write(DOVECOT_CONF.format(
-                dir=self.dir, cert=os.path.join(tls_dir, "server.pem"),
-                key=os.path.join(tls_dir, "server.key"),
-                dh=("ssl_dh = <%s" % dh) if os.path.exists(dh) else "",
-                limit=MAX_SESSIONS + 100, clients=2 * MAX_SESSIONS + 1000,
-                **self.ports))
+            f.write(peers.dovecot_conf(self.dir, tls_dir, self.ports,
+                                       passdb_args="", extra=limits))
         self.master = None
 
     def startup_command(self):
@@ -357,7 +305,7 @@ class Postfix:
         self.dir = os.path.join(work, "postfix")
         self.etc = os.path.join(self.dir, "etc")
         self.mail = os.path.join(self.dir, "mail")
-        uid, gid = vmail_ids()
+        uid, gid = peers.vmail_ids()
         for d in (self.etc, self.mail, os.path.join(self.dir, "spool"),
                   os.path.join(self.dir, "lib")):
             os.makedirs(d)

@@ -165,8 +165,10 @@ struct conn *conn_open(const struct conn_url *url, unsigned timeout_s,
 	return c;
 }
 
-int conn_start_tls(struct conn *c, struct tls_client *cli, const char **error_r)
+int conn_start_tls(struct conn *c, struct tls_client *cli, size_t *dropped_r,
+		   const char **error_r)
 {
+	*dropped_r = netio_discard(c->io);
 	return netio_tls_connect(c->io, cli, c->url.host, error_r);
 }
 

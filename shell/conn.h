@@ -57,8 +57,15 @@ void conn_url_text(const struct conn_url *url, char *out, size_t size);
 /** Connect over TCP (no TLS yet), waiting at most @p timeout_s. */
 struct conn *conn_open(const struct conn_url *url, unsigned timeout_s,
 		       const char **error_r);
-/** Run the TLS handshake now (implicit TLS, or after STARTTLS). */
-int conn_start_tls(struct conn *c, struct tls_client *cli, const char **error_r);
+/**
+ * Run the TLS handshake now (implicit TLS, or after STARTTLS).  Octets the
+ * server sent before the handshake and that are still unread are thrown
+ * away first, never read as if they had come over TLS (response
+ * injection, the client half of CVE-2011-0411; RFC 3207 §4.2): their
+ * number goes to *@p dropped_r, for the caller to warn about.
+ */
+int conn_start_tls(struct conn *c, struct tls_client *cli, size_t *dropped_r,
+		   const char **error_r);
 /** Close (TLS close_notify first) and free. */
 void conn_close(struct conn *c);
 

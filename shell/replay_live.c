@@ -236,15 +236,14 @@ static int start_tls(struct live *lv, bool upgrade)
 		printf("-- TLS: %s\n", error);
 		return -1;
 	}
-	/* As in an interactive session (session.c): what the server sent
-	 * between its go-ahead and the handshake is dropped, never read as
-	 * if it had come over TLS (response injection). */
-	size_t dropped = upgrade ? netio_discard(lv->conn->io) : 0;
+	/* response injection: conn_start_tls() drops what came before */
+	size_t dropped;
+	int r = conn_start_tls(lv->conn, lv->tls, &dropped, &error);
 	if (dropped > 0)
 		printf("-- warning: discarded %zu octets the server sent between "
 		       "its STARTTLS answer and the handshake (response "
 		       "injection?)\n", dropped);
-	if (conn_start_tls(lv->conn, lv->tls, &error) < 0) {
+	if (r < 0) {
 		printf("-- the TLS handshake failed: %s\n", error);
 		return -1;
 	}

@@ -79,16 +79,14 @@ bool shell_handshake(struct shell *sh)
 			return false;
 		}
 	}
-	/* Response injection: bytes the server sent after its go-ahead and
-	 * before the handshake are not protected by TLS and could be a
-	 * man in the middle's; they are dropped, never read as if they had
-	 * come over TLS (the client half of CVE-2011-0411). */
-	size_t dropped = upgrade ? netio_discard(sh->conn->io) : 0;
+	/* response injection: conn_start_tls() drops what came before */
+	size_t dropped;
+	int r = conn_start_tls(sh->conn, sh->tls, &dropped, &error);
 	if (dropped > 0)
 		out_warn(sh, "discarded %zu octets the server sent between its "
 			 "STARTTLS answer and the handshake: they were not "
 			 "protected by TLS (response injection?)", dropped);
-	if (conn_start_tls(sh->conn, sh->tls, &error) < 0) {
+	if (r < 0) {
 		out_error(sh, "TLS handshake failed: %s", error);
 		shell_disconnect(sh, "TLS handshake failed");
 		shell_unexpected(sh, "TLS handshake failed");

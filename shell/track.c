@@ -115,9 +115,25 @@ int track_cmd_find(enum track_proto proto, const char *name, size_t len)
 	return -1;
 }
 
+bool track_cleartext_mech(const char *mech)
+{
+	return strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0;
+}
+
 void track_prepare(struct track *t, const char *typed, struct track_send *out)
 {
 	memset(out, 0, sizeof(*out));
+	snprintf(out->line, sizeof(out->line), "%s", typed);
+	/* An answer to a SASL challenge is the same in every protocol: a
+	 * base64 line, or "*" to cancel (RFC 4422 §3, RFC 5034 §4, RFC 4954
+	 * §4, RFC 9051 §6.2.2).  It is not a command, and for PLAIN and
+	 * LOGIN outside TLS it carries the password. */
+	if (t->input == TRACK_INPUT_SASL) {
+		out->raw = true;
+		out->credentials = !t->tls && track_cleartext_mech(t->pending_mech) &&
+				   strcmp(typed, "*") != 0;
+		return;
+	}
 	protos[t->proto].prepare(t, typed, out);
 }
 

@@ -32,11 +32,6 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_cleartext_mech(const char *mech)
-{
-	return strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0;
-}
-
 /* find_cmd - the command at @p p, including "UID x"; -1 if unknown.
  * *after_r points after the command name. */
 static int find_cmd(const char *p, const char **after_r)
@@ -145,7 +140,7 @@ static void check_command(struct track *t, int cmd, const char *args,
 	track_check_cap(t, "AUTHENTICATE", cap, "RFC 9051 §6.2.2");
 	if (track_next_word(rest, &ir, &irlen) != NULL) {
 		track_check_cap(t, "an initial response", "SASL-IR", "RFC 4959 §3");
-		out->credentials = !t->tls && is_cleartext_mech(name);
+		out->credentials = !t->tls && track_cleartext_mech(name);
 	}
 }
 
@@ -155,10 +150,8 @@ static void prepare_raw(struct track *t, const char *typed,
 			struct track_send *out)
 {
 	out->raw = true;
-	if (t->input == TRACK_INPUT_SASL)
-		out->credentials = !t->tls && is_cleartext_mech(t->pending_mech) &&
-				   strcmp(typed, "*") != 0;
-	else if (t->input == TRACK_INPUT_IDLE && strcasecmp(typed, "DONE") != 0)
+	/* SASL answers are handled in track_prepare() */
+	if (t->input == TRACK_INPUT_IDLE && strcasecmp(typed, "DONE") != 0)
 		track_note(t, TRACK_NOTE_WARN, "IDLE is running: only DONE ends "
 			   "it (RFC 2177 §3); sent anyway");
 	else if (t->input == TRACK_INPUT_REST)
@@ -168,7 +161,6 @@ static void prepare_raw(struct track *t, const char *typed,
 void track_imap_prepare(struct track *t, const char *typed,
 			struct track_send *out)
 {
-	snprintf(out->line, sizeof(out->line), "%s", typed);
 	if (t->input != TRACK_INPUT_COMMAND) {
 		prepare_raw(t, typed, out);
 		return;

@@ -39,6 +39,10 @@ void track_check_cap(struct track *t, const char *what, const char *cap,
 		     const char *rfc);
 /** Decode a base64 SASL challenge into t->challenge (or keep the text). */
 void track_keep_challenge(struct track *t, const char *b64);
+/** True for the mechanisms whose answers carry the password itself: PLAIN
+ *  and LOGIN (base64 is an encoding, not encryption: RFC 4616 §4,
+ *  RFC 4954 §4). */
+bool track_cleartext_mech(const char *mech);
 /** True if @p word (length @p len) equals @p lit, ignoring case. */
 bool track_word_is(const char *word, size_t len, const char *lit);
 /** The next word of @p p: its start in *word_r and length; NULL at the end. */

@@ -24,13 +24,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* is_cleartext_mech - mechanisms whose answers carry the password itself
- * (base64 is an encoding, not encryption: RFC 4616 §4, RFC 4954 §4). */
-static bool is_cleartext_mech(const char *mech)
-{
-	return strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0;
-}
-
 /* check_auth - AUTH [mechanism [initial-response]] (RFC 5034 §4). */
 static void check_auth(struct track *t, const char *rest, struct track_send *out)
 {
@@ -46,20 +39,13 @@ static void check_auth(struct track *t, const char *rest, struct track_send *out
 			   "not list %s under SASL (RFC 2449 §6.3); sent anyway",
 			   name, name);
 	if (track_next_word(rest, &ir, &irlen) != NULL && !t->tls &&
-	    is_cleartext_mech(name))
+	    track_cleartext_mech(name))
 		out->credentials = true;
 }
 
 void track_pop3_prepare(struct track *t, const char *typed,
 			struct track_send *out)
 {
-	snprintf(out->line, sizeof(out->line), "%s", typed);
-	if (t->input == TRACK_INPUT_SASL) {
-		out->raw = true;
-		out->credentials = !t->tls && is_cleartext_mech(t->pending_mech) &&
-				   strcmp(typed, "*") != 0;
-		return;
-	}
 	const char *word;
 	size_t len;
 	const char *rest = track_next_word(typed, &word, &len);

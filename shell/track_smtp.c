@@ -25,11 +25,6 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_cleartext_mech(const char *mech)
-{
-	return strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0;
-}
-
 /* check_auth - AUTH mechanism [initial-response] (RFC 4954 §4). */
 static void check_auth(struct track *t, const char *rest, struct track_send *out)
 {
@@ -48,7 +43,7 @@ static void check_auth(struct track *t, const char *rest, struct track_send *out
 		track_note(t, TRACK_NOTE_WARN, "AUTH %s: not among the "
 			   "mechanisms of the EHLO reply; sent anyway", name);
 	if (track_next_word(rest, &ir, &irlen) != NULL && !t->tls &&
-	    is_cleartext_mech(name))
+	    track_cleartext_mech(name))
 		out->credentials = true;
 }
 
@@ -81,13 +76,6 @@ static void check_bdat(struct track *t, const char *rest, struct track_send *out
 void track_smtp_prepare(struct track *t, const char *typed,
 			struct track_send *out)
 {
-	snprintf(out->line, sizeof(out->line), "%s", typed);
-	if (t->input == TRACK_INPUT_SASL) {
-		out->raw = true;
-		out->credentials = !t->tls && is_cleartext_mech(t->pending_mech) &&
-				   strcmp(typed, "*") != 0;
-		return;
-	}
 	const char *word;
 	size_t len;
 	const char *rest = track_next_word(typed, &word, &len);

@@ -64,6 +64,10 @@ static enum imap_action open_mailbox(struct imap_session *s,
 		trace_event(s->trace, "error %s %s: %s", verb, name, error);
 		return imap_no(s, "[UNAVAILABLE] cannot open \"%s\" now", name);
 	}
+	if (mb->inotify_fd < 0)
+		trace_event(s->trace, "%s %s: no inotify watch (fs.inotify "
+			    "limits reached?): changes are found from the "
+			    "folder's times", verb, name);
 	s->mbox = mb;
 	imap_mailbox_select_replies(mb, s->out);
 	size_t unseen = first_unseen(mb);

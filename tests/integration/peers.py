@@ -69,9 +69,10 @@ mail_location = maildir:{dir}/mail/%u/Maildir
 first_valid_uid = 1
 default_internal_user = dovecot
 default_login_user = dovenull
+{extra}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN {dir}/users
+  args = {passdb_args}{dir}/users
 }}
 userdb {{
   driver = static
@@ -98,8 +99,22 @@ service pop3-login {{
 """
 
 
-def _vmail_ids():
-    """uid and gid of the system user vmail, created if missing."""
+def dovecot_conf(dir, tls_dir, ports, passdb_args="scheme=PLAIN ", extra=""):
+    """The text of a throwaway dovecot.conf: everything under @dir, the
+    lab certificate of @tls_dir, @ports (imap, imaps, pop3, pop3s) on
+    127.0.0.1.  make bench (bench/bench_servers.py) uses it too, with
+    hashed passwords and raised process limits in @extra."""
+    dh = "/usr/share/dovecot/dh.pem"
+    return DOVECOT_CONF.format(
+        dir=dir, cert=os.path.join(tls_dir, "server.pem"),
+        key=os.path.join(tls_dir, "server.key"),
+        dh=("ssl_dh = <%s" % dh) if os.path.exists(dh) else "",
+        passdb_args=passdb_args, extra=extra, **ports)
+
+
+def vmail_ids():
+    """uid and gid of the system user vmail, created if missing (Dovecot
+    will not touch mail as root; Postfix's virtual(8) delivers as it)."""
     import pwd
     try:
         pw = pwd.getpwnam("vmail")
@@ -120,7 +135,7 @@ class Dovecot:
         if os.geteuid() != 0:
             raise unittest.SkipTest("Dovecot as a throwaway peer needs root")
         import harness
-        uid, gid = _vmail_ids()
+        uid, gid = vmail_ids()
         # Dovecot's unprivileged processes must reach the run directory,
         # so this tree is not inside the test's 0700 scratch directory.
         self.dir = tempfile.mkdtemp(prefix="maillab-dovecot-")
@@ -144,14 +159,9 @@ class Dovecot:
         """Write the configuration with fresh ports and start Dovecot;
         None on success, else what it said."""
         self.ports = {k: harness.free_port() for k in ("imap", "imaps", "pop3", "pop3s")}
-        dh = "/usr/share/dovecot/dh.pem"
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
-            f.write(DOVECOT_CONF.format(
-                dir=self.dir, cert=os.path.join(tls_dir, "server.pem"),
-                key=os.path.join(tls_dir, "server.key"),
-                dh=("ssl_dh = <%s" % dh) if os.path.exists(dh) else "",
-                **self.ports))
+            f.write(dovecot_conf(self.dir, tls_dir, self.ports))
         # the daemon keeps its stderr: a file, not a pipe nobody drains
         start_log = os.path.join(self.dir, "start.log")
         with open(start_log, "wb") as out:

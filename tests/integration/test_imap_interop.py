@@ -113,7 +113,7 @@ class DovecotWrote(unittest.TestCase):
         m.select("INBOX")
         self.assertEqual(m.store("3", "+FLAGS", "($Later)")[0], "OK")
         m.logout()
-        uid, gid = peers._vmail_ids()
+        uid, gid = peers.vmail_ids()
         for base, dirs, files in os.walk(maildir):
             for name in dirs + files:
                 os.chown(os.path.join(base, name), uid, gid)

@@ -61,7 +61,7 @@ class MaildirInteropTest(unittest.TestCase):
         return m
 
     def vmail_owns_mail(self):
-        uid, gid = peers._vmail_ids()
+        uid, gid = peers.vmail_ids()
         chown_tree(os.path.join(self.dir, "mail"), uid, gid)
 
     def test_dovecot_reads_what_maillab_wrote(self):
