@@ -20,6 +20,7 @@ copied for each test.
 
 import atexit
 import base64
+import collections
 import hashlib
 import os
 import re
@@ -184,12 +185,21 @@ def new_data_dir():
 
 # ---- ports -----------------------------------------------------------------
 
+# Ports handed out lately: the kernel may give the same free port to two
+# calls in a row, and a server asked to listen twice on it cannot start.
+_recent_ports = collections.deque(maxlen=256)
+
+
 def free_port():
-    """A TCP port free on both 127.0.0.1 and ::1 right now."""
+    """A TCP port free on both 127.0.0.1 and ::1 right now, and not one
+    handed out by the last 256 calls."""
     for _ in range(50):
         s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s4.bind(("127.0.0.1", 0))
         port = s4.getsockname()[1]
+        if port in _recent_ports:
+            s4.close()
+            continue
         try:
             s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
             try:
@@ -200,6 +210,7 @@ def free_port():
                 s6.close()
         finally:
             s4.close()
+        _recent_ports.append(port)
         return port
     raise RuntimeError("no free port found")
 

@@ -104,11 +104,16 @@ class Sink:
                 verb = line[:4].upper()
                 if verb == b"DATA":
                     conn.sendall(b"354 go\r\n")
-                    body = b""
+                    body, ended = b"", False
                     for text in f:
                         if text == b".\r\n":
+                            ended = True
                             break
                         body += text[1:] if text.startswith(b".") else text
+                    if not ended:
+                        # the sender died mid-message (a SIGKILL of the
+                        # queue runner): like any server, keep nothing
+                        break
                     with self.lock:
                         self.got.append(body)
                     conn.sendall(b"250 kept\r\n")
