@@ -53,6 +53,7 @@ PROTO_SRCS = \
 # servers/core/: listener, Maildir store, users, SASL, options
 CORE_SRCS = \
 	servers/core/folders.c \
+	servers/core/handoff.c \
 	servers/core/keywords.c \
 	servers/core/listener.c \
 	servers/core/maildir.c \

@@ -67,6 +67,9 @@
 #define SMTP_RETRY_FIRST_S      60
 #define SMTP_RETRY_MAX_S        3600
 #define SMTP_QUEUE_LIFETIME_S   (5 * 24 * 3600)
+/** Sessions one smtpd process serves, one after the other, before it
+ * exits (--reuse): what Postfix's max_use defaults to. */
+#define SMTP_PROCESS_REUSE      100
 /**@}*/
 /** Client side of relaying (RFC 5321 §4.5.3.2): one wait for a reply from
  * the next hop.  The RFC's per-command minima are 5 to 10 minutes; a lab

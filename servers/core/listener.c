@@ -1,6 +1,7 @@
 /*
- * listener.c - bind, accept, fork one process per session, reap, shut down
- * (see listener.h for the model).
+ * listener.c - bind, accept, fork a process per session (or hand the
+ * session to a process that is free again), reap, shut down (see
+ * listener.h for the model).
  *
  * The parent never talks a protocol.  It waits in ppoll() on its listening
  * sockets with SIGCHLD, SIGTERM and SIGINT blocked everywhere except inside
@@ -17,10 +18,19 @@
  * the listener writes the refusal itself; on TLS ports it needs a process
  * for the handshake, and those are capped too.  A started-as-root server
  * binds its ports, then becomes --user before it accepts anyone.
+ *
+ * Reuse (smtpd).  When max_reuse is above 1, a session process does not
+ * exit after its session: it writes "slot N is free" into the listener's
+ * done pipe and waits on its own socketpair.  The next client is handed to
+ * such an idle process (handoff.h) instead of a new fork; a process exits
+ * after max_reuse sessions, or when the listener closes its socketpair
+ * because it was idle for REUSE_IDLE_S.  The listener alone decides who
+ * gets a client, so a process never exits while a client is on its way.
  */
 #include "listener.h"
 
 #include "../../common/netio.h"
+#include "handoff.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +51,10 @@
 
 #define MAX_SOCKETS (SERVER_BINDS_MAX * SERVER_PORTS_MAX)
 
+/* Seconds an idle reusable process waits for a client before the
+ * listener lets it go (Postfix's max_idle is 100). */
+#define REUSE_IDLE_S 60
+
 struct sock {
 	int fd;
 	const struct listen_port *port;
@@ -52,8 +66,20 @@ struct child {
 	pid_t pid;                /* 0: the slot is free */
 	unsigned char addr[16];
 	bool refusal;
-	bool evicted;             /* sent SIGTERM to make room */
+	bool idle;                /* reusable, between sessions */
+	bool leaving;             /* sent SIGTERM to make room, or let go
+				     when idle: no longer counted */
 	unsigned long id;         /* session id: lower is older */
+	int ctl;                  /* our end of its handoff socketpair, or -1 */
+	time_t idle_since;        /* monotonic seconds, while idle */
+};
+
+/* What a reusable process writes into the done pipe when its session has
+ * ended: one write of 8 octets, which a pipe never splits (pipe(7)).  The
+ * pid tells a late note from a process already reaped. */
+struct done_note {
+	int slot;
+	pid_t pid;
 };
 
 /* Everything the accept loop needs, passed around instead of globals. */
@@ -63,8 +89,10 @@ struct loop {
 	int nsocks;
 	struct child *children;  /* max_children slots */
 	unsigned nchildren;      /* slots in use */
-	unsigned sessions;       /* of them: sessions not being evicted */
+	unsigned sessions;       /* of them: sessions not leaving */
 	unsigned refusals;       /* of them: refusals */
+	unsigned idle;           /* of them: reusable processes between sessions */
+	int done[2];             /* the done pipe, or -1: no reuse */
 	unsigned max_children;
 	struct listener_shared *shared;
 	size_t shared_size;
@@ -258,12 +286,11 @@ static void close_gently(struct netio *io)
 	}
 }
 
-/* run_child - the whole life of a session process.  Never returns.
- * @why is NULL for a session, or why the client is refused. */
-static void run_child(struct loop *lp, int fd, const struct conn_info *base,
-		      const char *why)
+/* child_setup - a new process lets go of what only the listener needs:
+ * the signal handlers, the listening sockets, the other processes'
+ * socketpairs and the reading end of the done pipe. */
+static void child_setup(struct loop *lp)
 {
-	const struct listener_config *cfg = lp->cfg;
 	sigset_t none;
 	sigemptyset(&none);
 	signal(SIGTERM, SIG_DFL);
@@ -272,41 +299,109 @@ static void run_child(struct loop *lp, int fd, const struct conn_info *base,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int i = 0; i < lp->nsocks; i++)
 		close(lp->socks[i].fd);
+	for (unsigned i = 0; i < lp->max_children; i++)
+		if (lp->children[i].pid > 0 && lp->children[i].ctl >= 0)
+			close(lp->children[i].ctl);
+	if (lp->done[0] >= 0)
+		close(lp->done[0]);
 	free(lp->children);
+	lp->children = NULL;
+}
 
-	struct conn_info ci = *base;
-	trace_event(&ci.trace, "connect from %s to port %u (%s)", ci.peer,
-		    ci.local_port, listener_mode_name(ci.mode));
+/* tell_done - a reusable process is free again: one write of 8 octets.
+ * If the listener cannot be told (it is gone), the process ends here. */
+static void tell_done(const struct loop *lp, const struct done_note *note)
+{
+	if (write(lp->done[1], note, sizeof(*note)) != (ssize_t)sizeof(*note))
+		exit(0);
+}
+
+/* serve_connection - one client, from its connect to the close of the
+ * socket @fd.  @why is NULL for a session, or why the client is refused.
+ * A reusable process passes @note, which goes into the done pipe after
+ * the close and before its trace line: whoever reads "close" in the trace
+ * knows that the listener can hand this process the next client. */
+static void serve_connection(const struct loop *lp, int fd,
+			     const struct conn_info *ci, const char *why,
+			     const struct done_note *note)
+{
+	const struct listener_config *cfg = lp->cfg;
+	trace_event(&ci->trace, "connect from %s to port %u (%s)", ci->peer,
+		    ci->local_port, listener_mode_name(ci->mode));
 	/* the handshake and the refusal each have a short, whole limit */
 	struct netio *io = netio_new(fd, cfg->max_line,
 				     why ? 5 : TLS_HANDSHAKE_TIMEOUT_S);
-	if (io == NULL)
-		_exit(1);
+	if (io == NULL) {
+		close(fd);
+		if (note != NULL)
+			tell_done(lp, note);
+		return;
+	}
 	if (why == NULL && cfg->timeout_s < TLS_HANDSHAKE_TIMEOUT_S)
 		netio_set_timeout(io, cfg->timeout_s);
-	if (ci.mode == LISTEN_TLS) {
+	if (ci->mode == LISTEN_TLS) {
 		size_t dropped;
 		const char *error;
 		if (netio_tls_accept(io, cfg->tls, &dropped, &error) < 0) {
-			trace_event(&ci.trace, "error TLS handshake: %s", error);
+			trace_event(&ci->trace, "error TLS handshake: %s", error);
 			netio_free(io);
-			exit(0);
+			if (note != NULL)
+				tell_done(lp, note);
+			return;
 		}
-		trace_event(&ci.trace, "tls %s %s", netio_tls_version(io),
+		trace_event(&ci->trace, "tls %s %s", netio_tls_version(io),
 			    netio_tls_cipher(io));
 	}
 	if (why != NULL) {
-		trace_event(&ci.trace, "refused: %s", why);
-		cfg->refuse(io, &ci, cfg->arg);
+		trace_event(&ci->trace, "refused: %s", why);
+		cfg->refuse(io, ci, cfg->arg);
 	} else {
 		netio_set_timeout(io, cfg->timeout_s);
 		/* the time to log in counts from the connect */
-		netio_set_deadline(io, ci.login_timeout_s);
-		cfg->serve(io, &ci, cfg->arg);
+		netio_set_deadline(io, ci->login_timeout_s);
+		cfg->serve(io, ci, cfg->arg);
 	}
 	close_gently(io);
 	netio_free(io);
-	trace_event(&ci.trace, "close");
+	if (note != NULL)
+		tell_done(lp, note);
+	trace_event(&ci->trace, "close");
+}
+
+/* run_child - the whole life of a process with one connection.  Never
+ * returns. */
+static void run_child(struct loop *lp, int fd, const struct conn_info *ci,
+		      const char *why)
+{
+	if (lp->done[1] >= 0)
+		close(lp->done[1]);
+	child_setup(lp);
+	serve_connection(lp, fd, ci, why, NULL);
+	exit(0);
+}
+
+/* run_worker - the whole life of a reusable session process: a session,
+ * then "free again" into the done pipe and a wait on @ctl for the next
+ * one, up to max_reuse sessions.  Never returns. */
+static void run_worker(struct loop *lp, int ctl, int fd,
+		       const struct conn_info *first)
+{
+	struct conn_info ci = *first;
+	child_setup(lp);
+	unsigned used = 1;
+	for (;; used++) {
+		if (used == lp->cfg->max_reuse) {
+			serve_connection(lp, fd, &ci, NULL, NULL); /* the last */
+			break;
+		}
+		struct done_note note = { ci.slot, getpid() };
+		serve_connection(lp, fd, &ci, NULL, &note);
+		/* 0: the listener closed our socketpair, we are let go */
+		if (handoff_recv(ctl, &fd, &ci, sizeof(ci)) <= 0)
+			break;
+	}
+	close(ctl);
+	close(lp->done[1]);
 	exit(0);
 }
 
@@ -330,13 +425,13 @@ static void refuse_here(struct loop *lp, int fd, const struct conn_info *ci,
 	netio_free(io);
 }
 
-/* from_address - sessions (not refusals, not being evicted) of @addr. */
+/* from_address - sessions (not refusals, idle or leaving) of @addr. */
 static unsigned from_address(const struct loop *lp, const unsigned char *addr)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < lp->max_children; i++) {
 		const struct child *c = &lp->children[i];
-		n += c->pid > 0 && !c->refusal && !c->evicted &&
+		n += c->pid > 0 && !c->refusal && !c->idle && !c->leaving &&
 		     memcmp(c->addr, addr, 16) == 0;
 	}
 	return n;
@@ -349,7 +444,7 @@ static bool evict(struct loop *lp)
 	struct child *oldest = NULL;
 	for (unsigned i = 0; i < lp->max_children; i++) {
 		struct child *c = &lp->children[i];
-		if (c->pid > 0 && !c->refusal && !c->evicted &&
+		if (c->pid > 0 && !c->refusal && !c->idle && !c->leaving &&
 		    __atomic_load_n(&lp->shared->phase[i], __ATOMIC_RELAXED) ==
 			    LISTENER_LOGIN &&
 		    (oldest == NULL || c->id < oldest->id))
@@ -360,7 +455,7 @@ static bool evict(struct loop *lp)
 	trace_event(&lp->trace, "closing session #%lu (not logged in) to make "
 		    "room", oldest->id);
 	kill(oldest->pid, SIGTERM);
-	oldest->evicted = true;
+	oldest->leaving = true;
 	lp->sessions--;
 	return true;
 }
@@ -387,7 +482,79 @@ static int free_slot(const struct loop *lp)
 	return -1;
 }
 
-/* accept_one - accept a pending connection on @s and fork its process. */
+/* now_s - monotonic seconds, for the idle times. */
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* hand_to_idle - give a new session to the process that became idle
+ * last (the one most likely still in the CPU caches); false if there is
+ * none.  A process that died while idle refuses the handoff (EPIPE) and
+ * is skipped; reap() frees its slot. */
+static bool hand_to_idle(struct loop *lp, int fd, struct conn_info *ci)
+{
+	for (;;) {
+		struct child *best = NULL;
+		for (unsigned i = 0; i < lp->max_children; i++) {
+			struct child *c = &lp->children[i];
+			if (c->pid > 0 && c->idle &&
+			    (best == NULL || c->idle_since > best->idle_since))
+				best = c;
+		}
+		if (best == NULL)
+			return false;
+		best->idle = false;
+		lp->idle--;
+		ci->slot = (int)(best - lp->children);
+		lp->shared->phase[ci->slot] = LISTENER_LOGIN;
+		if (handoff_send(best->ctl, fd, ci, sizeof(*ci)) == 0) {
+			best->id = ci->trace.session;
+			memcpy(best->addr, ci->addr, 16);
+			lp->sessions++;
+			return true;
+		}
+		trace_event(&lp->trace, "error handing session #%lu to "
+			    "process %ld: %s", ci->trace.session,
+			    (long)best->pid, strerror(errno));
+		best->leaving = true;
+		close(best->ctl);
+		best->ctl = -1;
+	}
+}
+
+/* start_process - fork the process for a new connection: a reusable
+ * session process (run_worker()) when reuse is on, else one that serves
+ * this connection only. */
+static pid_t start_process(struct loop *lp, int fd, const struct conn_info *ci,
+			   const char *why, int *ctl_r)
+{
+	int pair[2] = { -1, -1 };
+	*ctl_r = -1;
+	if (why == NULL && lp->done[1] >= 0 &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		trace_event(&lp->trace, "error socketpair: %s (session #%lu "
+			    "is not reusable)", strerror(errno), ci->trace.session);
+	pid_t pid = fork();
+	if (pid == 0 && pair[1] >= 0) {
+		close(pair[0]);
+		run_worker(lp, pair[1], fd, ci);
+	}
+	if (pid == 0)
+		run_child(lp, fd, ci, why);
+	if (pair[1] >= 0)
+		close(pair[1]);
+	if (pid > 0)
+		*ctl_r = pair[0];
+	else if (pair[0] >= 0)
+		close(pair[0]);
+	return pid;
+}
+
+/* accept_one - accept a pending connection on @s; give it to an idle
+ * process, or fork one. */
 static void accept_one(struct loop *lp, const struct sock *s)
 {
 	const struct listener_config *cfg = lp->cfg;
@@ -411,6 +578,10 @@ static void accept_one(struct loop *lp, const struct sock *s)
 		refuse_here(lp, fd, &ci, why);
 		return;
 	}
+	if (why == NULL && hand_to_idle(lp, fd, &ci)) {
+		close(fd);
+		return;
+	}
 	int slot = free_slot(lp);
 	if (slot < 0 || (why != NULL && lp->refusals >= cfg->max_sessions)) {
 		/* even refusals are over their limit: just close */
@@ -419,16 +590,16 @@ static void accept_one(struct loop *lp, const struct sock *s)
 	}
 	ci.slot = slot;
 	lp->shared->phase[slot] = LISTENER_LOGIN;
-	pid_t pid = fork();
-	if (pid == 0)
-		run_child(lp, fd, &ci, why);
+	int ctl;
+	pid_t pid = start_process(lp, fd, &ci, why, &ctl);
 	close(fd);
 	if (pid < 0) {
 		trace_event(&lp->trace, "error fork: %s", strerror(errno));
 		return;
 	}
 	struct child *c = &lp->children[slot];
-	*c = (struct child){ .pid = pid, .refusal = why != NULL, .id = lp->next_id };
+	*c = (struct child){ .pid = pid, .refusal = why != NULL,
+			     .id = lp->next_id, .ctl = ctl };
 	memcpy(c->addr, ci.addr, 16);
 	lp->nchildren++;
 	if (why != NULL)
@@ -446,9 +617,13 @@ static void forget(struct loop *lp, pid_t pid)
 			continue;
 		if (c->refusal)
 			lp->refusals--;
-		else if (!c->evicted)
+		else if (c->idle)
+			lp->idle--;
+		else if (!c->leaving)
 			lp->sessions--;
-		c->pid = 0;
+		if (c->ctl >= 0)
+			close(c->ctl);
+		*c = (struct child){ .pid = 0, .ctl = -1 };
 		lp->nchildren--;
 		return;
 	}
@@ -462,13 +637,49 @@ static void reap(struct loop *lp)
 		forget(lp, pid);
 }
 
+/* note_idle - read the done pipe: these sessions have ended, and their
+ * processes wait for the next client. */
+static void note_idle(struct loop *lp)
+{
+	struct done_note note;
+	while (read(lp->done[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
+		if (note.slot < 0 || (unsigned)note.slot >= lp->max_children)
+			continue;
+		struct child *c = &lp->children[note.slot];
+		if (c->pid != note.pid || c->refusal || c->idle || c->leaving)
+			continue; /* reaped already, or being stopped */
+		c->idle = true;
+		c->idle_since = now_s();
+		lp->sessions--;
+		lp->idle++;
+	}
+}
+
+/* let_go_idle - close the socketpair of each process idle for
+ * REUSE_IDLE_S: it reads end-of-file and exits, so a quiet server gives
+ * its memory back. */
+static void let_go_idle(struct loop *lp)
+{
+	time_t now = now_s();
+	for (unsigned i = 0; i < lp->max_children && lp->idle > 0; i++) {
+		struct child *c = &lp->children[i];
+		if (c->pid <= 0 || !c->idle || now - c->idle_since < REUSE_IDLE_S)
+			continue;
+		close(c->ctl);
+		c->ctl = -1;
+		c->idle = false;
+		c->leaving = true;
+		lp->idle--;
+	}
+}
+
 /* shut_down - close the doors, stop the sessions, wait for all of them. */
 static void shut_down(struct loop *lp)
 {
 	for (int i = 0; i < lp->nsocks; i++)
 		close(lp->socks[i].fd);
 	trace_event(&lp->trace, "shutdown: stopping %u session(s)",
-		    lp->nchildren);
+		    lp->sessions + lp->refusals);
 	for (unsigned i = 0; i < lp->max_children; i++)
 		if (lp->children[i].pid > 0)
 			kill(lp->children[i].pid, SIGTERM);
@@ -481,6 +692,10 @@ static void shut_down(struct loop *lp)
 	}
 	free(lp->children);
 	munmap(lp->shared, lp->shared_size);
+	if (lp->done[0] >= 0) {
+		close(lp->done[0]);
+		close(lp->done[1]);
+	}
 }
 
 int listener_drop_privileges(const char *user, const char **note_r,
@@ -541,8 +756,11 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 		.trace = { cfg->proto, 0, cfg->trace_fd },
 		/* room for the sessions plus as many refusals in flight */
 		.max_children = cfg->max_sessions * 2,
+		.done = { -1, -1 },
 	};
 	lp.children = calloc(lp.max_children, sizeof(*lp.children));
+	for (unsigned i = 0; lp.children != NULL && i < lp.max_children; i++)
+		lp.children[i].ctl = -1;
 	lp.shared_size = sizeof(*lp.shared) + lp.max_children * sizeof(int);
 	lp.shared = mmap(NULL, lp.shared_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -565,20 +783,35 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 	else if (cfg->user != NULL && getuid() != 0)
 		trace_event(&lp.trace, "running as %s (uid %u)", cfg->user,
 			    (unsigned)getuid());
+	/* reuse: the done pipe; the listener's end never blocks */
+	if (cfg->max_reuse > 1 && pipe2(lp.done, O_CLOEXEC) == 0)
+		(void)fcntl(lp.done[0], F_SETFL, O_NONBLOCK);
+	else if (cfg->max_reuse > 1)
+		trace_event(&lp.trace, "error pipe: %s (no process is reused)",
+			    strerror(errno));
 	sigset_t waitmask;
 	install_signals(&waitmask);
-	struct pollfd pfd[MAX_SOCKETS];
+	struct pollfd pfd[MAX_SOCKETS + 1];
 	for (int i = 0; i < lp.nsocks; i++)
 		pfd[i] = (struct pollfd){ .fd = lp.socks[i].fd, .events = POLLIN };
+	/* the done pipe last: -1 (no reuse) is skipped by ppoll() */
+	pfd[lp.nsocks] = (struct pollfd){ .fd = lp.done[0], .events = POLLIN };
 	while (!got_stop) {
-		int n = ppoll(pfd, (nfds_t)lp.nsocks, NULL, &waitmask);
+		/* with idle processes, wake up now and then to let go of them */
+		struct timespec tick = { REUSE_IDLE_S / 4, 0 };
+		int n = ppoll(pfd, (nfds_t)lp.nsocks + 1, lp.idle ? &tick : NULL,
+			      &waitmask);
 		if (got_child) {
 			got_child = 0;
 			reap(&lp);
 		}
+		if (n > 0 && (pfd[lp.nsocks].revents & POLLIN))
+			note_idle(&lp);
 		for (int i = 0; n > 0 && i < lp.nsocks && !got_stop; i++)
 			if (pfd[i].revents & POLLIN)
 				accept_one(&lp, &lp.socks[i]);
+		if (lp.idle > 0)
+			let_go_idle(&lp);
 	}
 	shut_down(&lp);
 	trace_event(&lp.trace, "stopped");

@@ -9,8 +9,13 @@
  *   LISTEN_STARTTLS  plaintext that may upgrade (STLS, STARTTLS; RFC 2595)
  *   LISTEN_TLS       implicit TLS: handshake first (RFC 8314 §3.3)
  *
- * and forks one process per connection, like qmail, Postfix's smtpd and
- * Dovecot's imap: a crash or a slow client touches one session only.  The
+ * and gives each connection a process of its own, like qmail, Postfix's
+ * smtpd and Dovecot's imap: a crash or a slow client touches one session
+ * only.  pop3d and imapd fork a fresh process for every connection, so
+ * no process ever holds two users' mail.  smtpd, like Postfix's smtpd,
+ * reuses a process for up to max_reuse sessions, one after the other: on
+ * a virtual machine a fork and an exit cost milliseconds, more than a
+ * whole SMTP transaction.  The
  * parent counts its children; a client over the limit still gets a proper
  * refusal from the protocol (e.g. "-ERR [SYS/TEMP] too many connections")
  * before its connection is closed.  SIGTERM or SIGINT stops accepting,
@@ -100,6 +105,9 @@ struct listener_config {
 	int nports;                        /**< entries in ports */
 	unsigned max_sessions;             /**< sessions at once before clients are refused */
 	unsigned max_per_addr;             /**< sessions from one address (0: no cap) */
+	unsigned max_reuse;                /**< sessions one process serves, one
+						after the other (0 or 1: a new
+						process for each) */
 	unsigned timeout_s;                /**< idle timeout for sessions */
 	unsigned login_timeout_s;          /**< see struct conn_info */
 	unsigned data_timeout_s;           /**< see struct conn_info */

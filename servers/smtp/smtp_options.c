@@ -37,8 +37,11 @@ static void usage_extra(void)
 	       "      --max-size OCTETS  SIZE limit (default %u)\n"
 	       "      --advertise-cram-md5  list CRAM-MD5 in EHLO (hashed users cannot use it)\n"
 	       "      --retry SECS       first retry of a deferred relay, then doubling (default %d)\n"
-	       "      --lifetime SECS    bounce a relayed message after this long (default %d)\n\n",
-	       SMTP_SIZE_MAX, SMTP_RETRY_FIRST_S, SMTP_QUEUE_LIFETIME_S);
+	       "      --lifetime SECS    bounce a relayed message after this long (default %d)\n"
+	       "      --reuse N          sessions one process serves before it exits\n"
+	       "                         (default %d; 1: a new process per connection)\n\n",
+	       SMTP_SIZE_MAX, SMTP_RETRY_FIRST_S, SMTP_QUEUE_LIFETIME_S,
+	       SMTP_PROCESS_REUSE);
 }
 
 /* role_of - cut ":ROLE" off a --listen value and remember it. */
@@ -67,6 +70,7 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 {
 	static const char *const with_value[] = {
 		"--domain", "--postmaster", "--max-size", "--retry", "--lifetime",
+		"--reuse",
 	};
 	char *a = argv[*i];
 	if (strcmp(a, "--advertise-cram-md5") == 0) {
@@ -93,8 +97,10 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 			so->max_size = number(name, val, MAIL_MESSAGE_MAX);
 		else if (k == 3)
 			so->retry_s = (unsigned)number(name, val, 86400);
-		else
+		else if (k == 4)
 			so->lifetime_s = (unsigned)number(name, val, 365 * 86400);
+		else
+			so->reuse = (unsigned)number(name, val, 100000);
 		return true;
 	}
 	return false;
@@ -107,6 +113,7 @@ void smtp_options_extract(int argc, char **argv, struct smtp_options *so)
 	so->max_size = SMTP_SIZE_MAX;
 	so->retry_s = SMTP_RETRY_FIRST_S;
 	so->lifetime_s = SMTP_QUEUE_LIFETIME_S;
+	so->reuse = SMTP_PROCESS_REUSE;
 	so->rest = calloc((size_t)argc + 1, sizeof(char *));
 	if (so->rest == NULL)
 		exit(1);

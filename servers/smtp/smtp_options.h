@@ -12,6 +12,8 @@
  *   --advertise-cram-md5  list CRAM-MD5 in EHLO (see smtp_auth.c)
  *   --retry SECS          first retry of a deferred relay (then doubling)
  *   --lifetime SECS       give up on a relayed message after this long
+ *   --reuse N             sessions one process serves, one after the
+ *                         other, before it exits (1: a process each)
  *
  * smtp_options_extract() takes these out of argv and leaves the rest,
  * with ":ROLE" cut off each --listen, for server_options_parse().
@@ -37,6 +39,7 @@ struct smtp_options {
 	bool advertise_cram;     /**< --advertise-cram-md5 */
 	unsigned retry_s;        /**< --retry, seconds */
 	unsigned lifetime_s;     /**< --lifetime, seconds */
+	unsigned reuse;          /**< --reuse: sessions per process */
 	struct smtp_port_role roles[SERVER_PORTS_MAX]; /**< explicit roles */
 	int nroles;              /**< entries in roles */
 	char **rest;             /**< argv for server_options_parse() */

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 		.arg = &srv,
 	};
 	server_options_apply(&opts, &cfg);
+	cfg.max_reuse = so.reuse;
 
 	char queue_dir[4096], routes[4096];
 	snprintf(queue_dir, sizeof(queue_dir), "%s/queue", opts.data_dir);
