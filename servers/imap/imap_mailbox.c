@@ -166,9 +166,13 @@ static int claim_recent(struct imap_mailbox *mb, size_t first,
 		: recent_claim(mb->path, mb->uidvalidity, last, &mark, error_r);
 	if (r < 0)
 		return -1;
-	for (size_t i = first; i < mb->count; i++)
-		if (mb->msgs[i].file.uid > mark)
-			mb->msgs[i].flags |= IMAP_F_RECENT;
+	for (size_t i = first; i < mb->count; i++) {
+		struct imap_msg *m = &mb->msgs[i];
+		if (m->file.uid > mark && !(m->flags & IMAP_F_RECENT)) {
+			m->flags |= IMAP_F_RECENT;
+			mb->nrecent++;
+		}
+	}
 	return 0;
 }
 
@@ -381,8 +385,9 @@ bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly)
 	    mb->count != mb->exists_sent || mb->kw.count > mb->kw_sent ||
 	    changed(mb))
 		return false;
-	for (size_t i = 0; i < mb->count; i++)
+	for (size_t i = 0; mb->nrecent > 0 && i < mb->count; i++)
 		mb->msgs[i].flags &= ~IMAP_F_RECENT;
+	mb->nrecent = 0;
 	return true;
 }
 
@@ -418,10 +423,7 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 /* recent - messages with \Recent in this view. */
 static size_t recent(const struct imap_mailbox *mb)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < mb->count; i++)
-		n += (mb->msgs[i].flags & IMAP_F_RECENT) != 0;
-	return n;
+	return mb->nrecent;
 }
 
 /* drop - take message @p i out of the view. */
@@ -431,6 +433,8 @@ static void drop(struct imap_mailbox *mb, size_t i)
 	if (i < mb->exists_sent && (mb->msgs[i].flags & IMAP_F_RECENT) &&
 	    mb->recent_sent > 0)
 		mb->recent_sent--;
+	if (mb->msgs[i].flags & IMAP_F_RECENT)
+		mb->nrecent--;
 	free(mb->msgs[i].file.name);
 	free(mb->msgs[i].file.unique);
 	memmove(&mb->msgs[i], &mb->msgs[i + 1],

@@ -71,6 +71,9 @@ struct imap_mailbox {
 	size_t count;             /**< entries in msgs */
 	size_t exists_sent;       /**< the message count the client knows */
 	size_t recent_sent;       /**< the RECENT count the client knows */
+	size_t nrecent;           /**< messages flagged Recent in msgs (kept
+				       counted: a SELECT of a large, quiet
+				       mailbox need not count them) */
 	struct keywords kw;       /**< the mailbox's keyword names */
 	size_t kw_sent;           /**< keyword letters the client knows */
 	int inotify_fd;           /**< -1: unavailable, ask the stamp */
