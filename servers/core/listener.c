@@ -286,6 +286,24 @@ static void close_gently(struct netio *io)
 	}
 }
 
+/* children_new - the table of children: a mapping of its own rather than
+ * heap, so that a session process can unmap it (children_free()) instead
+ * of freeing it into its heap, where the session's own allocations would
+ * make it copy the pages the listener wrote.  Anonymous pages are zero. */
+static struct child *children_new(unsigned n)
+{
+	void *p = mmap(NULL, n * sizeof(struct child), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void children_free(struct loop *lp)
+{
+	if (lp->children != NULL)
+		munmap(lp->children, lp->max_children * sizeof(*lp->children));
+	lp->children = NULL;
+}
+
 /* child_setup - a new process lets go of what only the listener needs:
  * the signal handlers, the listening sockets, the other processes'
  * socketpairs and the reading end of the done pipe. */
@@ -304,8 +322,7 @@ static void child_setup(struct loop *lp)
 			close(lp->children[i].ctl);
 	if (lp->done[0] >= 0)
 		close(lp->done[0]);
-	free(lp->children);
-	lp->children = NULL;
+	children_free(lp);
 }
 
 /* tell_done - a reusable process is free again: one write of 8 octets.
@@ -690,7 +707,7 @@ static void shut_down(struct loop *lp)
 		if (pid > 0)
 			forget(lp, pid);
 	}
-	free(lp->children);
+	children_free(lp);
 	munmap(lp->shared, lp->shared_size);
 	if (lp->done[0] >= 0) {
 		close(lp->done[0]);
@@ -758,15 +775,14 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 		.max_children = cfg->max_sessions * 2,
 		.done = { -1, -1 },
 	};
-	lp.children = calloc(lp.max_children, sizeof(*lp.children));
-	for (unsigned i = 0; lp.children != NULL && i < lp.max_children; i++)
-		lp.children[i].ctl = -1;
+	/* a slot's ctl is set whenever its pid is */
+	lp.children = children_new(lp.max_children);
 	lp.shared_size = sizeof(*lp.shared) + lp.max_children * sizeof(int);
 	lp.shared = mmap(NULL, lp.shared_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (lp.children == NULL || lp.shared == MAP_FAILED) {
 		*error_r = "out of memory";
-		free(lp.children);
+		children_free(&lp);
 		return -1;
 	}
 	const char *note = NULL;
@@ -774,7 +790,7 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 	    listener_drop_privileges(cfg->user, &note, error_r) < 0) {
 		for (int i = 0; i < lp.nsocks; i++)
 			close(lp.socks[i].fd);
-		free(lp.children);
+		children_free(&lp);
 		munmap(lp.shared, lp.shared_size);
 		return -1;
 	}
