@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -397,6 +398,19 @@ static void run_child(struct loop *lp, int fd, const struct conn_info *ci,
 	exit(0);
 }
 
+/* wait_for_client - block until the listener hands over the next client
+ * (handoff_recv()).  Between two sessions in quick succession the heap
+ * keeps its pages (the next session gets its buffers without a page
+ * fault each: see run_worker()); after a second without a client they
+ * are given back to the kernel. */
+static int wait_for_client(int ctl, int *fd_r, struct conn_info *ci)
+{
+	struct pollfd p = { .fd = ctl, .events = POLLIN };
+	if (poll(&p, 1, 1000) == 0)
+		malloc_trim(0);
+	return handoff_recv(ctl, fd_r, ci, sizeof(*ci));
+}
+
 /* run_worker - the whole life of a reusable session process: a session,
  * then "free again" into the done pipe and a wait on @ctl for the next
  * one, up to max_reuse sessions.  Never returns. */
@@ -405,6 +419,11 @@ static void run_worker(struct loop *lp, int ctl, int fd,
 {
 	struct conn_info ci = *first;
 	child_setup(lp);
+	/* Large buffers (a 1 MB message) come from the heap, not from
+	 * mmap(), and freeing them keeps the pages: on a virtual machine
+	 * faulting in a fresh megabyte costs more than receiving it. */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	unsigned used = 1;
 	for (;; used++) {
 		if (used == lp->cfg->max_reuse) {
@@ -414,7 +433,7 @@ static void run_worker(struct loop *lp, int ctl, int fd,
 		struct done_note note = { ci.slot, getpid() };
 		serve_connection(lp, fd, &ci, NULL, &note);
 		/* 0: the listener closed our socketpair, we are let go */
-		if (handoff_recv(ctl, &fd, &ci, sizeof(ci)) <= 0)
+		if (wait_for_client(ctl, &fd, &ci) <= 0)
 			break;
 	}
 	close(ctl);
