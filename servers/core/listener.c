@@ -701,6 +701,8 @@ static void let_go_idle(struct loop *lp)
 		struct child *c = &lp->children[i];
 		if (c->pid <= 0 || !c->idle || now - c->idle_since < REUSE_IDLE_S)
 			continue;
+		trace_event(&lp->trace, "process %ld idle for %d s: let go",
+			    (long)c->pid, REUSE_IDLE_S);
 		close(c->ctl);
 		c->ctl = -1;
 		c->idle = false;
