@@ -70,6 +70,9 @@
 /** Sessions one smtpd process serves, one after the other, before it
  * exits (--reuse): what Postfix's max_use defaults to. */
 #define SMTP_PROCESS_REUSE      100
+/** Seconds such a process waits for its next client before it exits
+ * (--reuse-idle; Postfix's max_idle is 100). */
+#define SMTP_PROCESS_IDLE_S     60
 /**@}*/
 /** Client side of relaying (RFC 5321 §4.5.3.2): one wait for a reply from
  * the next hop.  The RFC's per-command minima are 5 to 10 minutes; a lab

@@ -24,7 +24,7 @@
  * done pipe and waits on its own socketpair.  The next client is handed to
  * such an idle process (handoff.h) instead of a new fork; a process exits
  * after max_reuse sessions, or when the listener closes its socketpair
- * because it was idle for REUSE_IDLE_S.  The listener alone decides who
+ * because it was idle for reuse_idle_s.  The listener alone decides who
  * gets a client, so a process never exits while a client is on its way.
  */
 #include "listener.h"
@@ -51,10 +51,6 @@
 #include <unistd.h>
 
 #define MAX_SOCKETS (SERVER_BINDS_MAX * SERVER_PORTS_MAX)
-
-/* Seconds an idle reusable process waits for a client before the
- * listener lets it go (Postfix's max_idle is 100). */
-#define REUSE_IDLE_S 60
 
 struct sock {
 	int fd;
@@ -692,17 +688,18 @@ static void note_idle(struct loop *lp)
 }
 
 /* let_go_idle - close the socketpair of each process idle for
- * REUSE_IDLE_S: it reads end-of-file and exits, so a quiet server gives
+ * reuse_idle_s: it reads end-of-file and exits, so a quiet server gives
  * its memory back. */
 static void let_go_idle(struct loop *lp)
 {
 	time_t now = now_s();
+	time_t limit = (time_t)lp->cfg->reuse_idle_s;
 	for (unsigned i = 0; i < lp->max_children && lp->idle > 0; i++) {
 		struct child *c = &lp->children[i];
-		if (c->pid <= 0 || !c->idle || now - c->idle_since < REUSE_IDLE_S)
+		if (c->pid <= 0 || !c->idle || now - c->idle_since < limit)
 			continue;
 		trace_event(&lp->trace, "process %ld idle for %d s: let go",
-			    (long)c->pid, REUSE_IDLE_S);
+			    (long)c->pid, (int)limit);
 		close(c->ctl);
 		c->ctl = -1;
 		c->idle = false;
@@ -834,8 +831,10 @@ int listener_run(const struct listener_config *cfg, const char **error_r)
 	/* the done pipe last: -1 (no reuse) is skipped by ppoll() */
 	pfd[lp.nsocks] = (struct pollfd){ .fd = lp.done[0], .events = POLLIN };
 	while (!got_stop) {
-		/* with idle processes, wake up now and then to let go of them */
-		struct timespec tick = { REUSE_IDLE_S / 4, 0 };
+		/* with idle processes, wake up four times per idle time to
+		 * let go of them */
+		long tick_ms = (long)cfg->reuse_idle_s * 250;
+		struct timespec tick = { tick_ms / 1000, tick_ms % 1000 * 1000000 };
 		int n = ppoll(pfd, (nfds_t)lp.nsocks + 1, lp.idle ? &tick : NULL,
 			      &waitmask);
 		if (got_child) {

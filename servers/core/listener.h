@@ -108,6 +108,9 @@ struct listener_config {
 	unsigned max_reuse;                /**< sessions one process serves, one
 						after the other (0 or 1: a new
 						process for each) */
+	unsigned reuse_idle_s;             /**< seconds an idle reusable process
+						waits for a client before it is
+						let go */
 	unsigned timeout_s;                /**< idle timeout for sessions */
 	unsigned login_timeout_s;          /**< see struct conn_info */
 	unsigned data_timeout_s;           /**< see struct conn_info */

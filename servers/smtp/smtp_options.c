@@ -39,9 +39,11 @@ static void usage_extra(void)
 	       "      --retry SECS       first retry of a deferred relay, then doubling (default %d)\n"
 	       "      --lifetime SECS    bounce a relayed message after this long (default %d)\n"
 	       "      --reuse N          sessions one process serves before it exits\n"
-	       "                         (default %d; 1: a new process per connection)\n\n",
+	       "                         (default %d; 1: a new process per connection)\n"
+	       "      --reuse-idle SECS  a process waits this long for its next client\n"
+	       "                         before it exits (default %d)\n\n",
 	       SMTP_SIZE_MAX, SMTP_RETRY_FIRST_S, SMTP_QUEUE_LIFETIME_S,
-	       SMTP_PROCESS_REUSE);
+	       SMTP_PROCESS_REUSE, SMTP_PROCESS_IDLE_S);
 }
 
 /* role_of - cut ":ROLE" off a --listen value and remember it. */
@@ -70,7 +72,7 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 {
 	static const char *const with_value[] = {
 		"--domain", "--postmaster", "--max-size", "--retry", "--lifetime",
-		"--reuse",
+		"--reuse", "--reuse-idle",
 	};
 	char *a = argv[*i];
 	if (strcmp(a, "--advertise-cram-md5") == 0) {
@@ -99,8 +101,10 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 			so->retry_s = (unsigned)number(name, val, 86400);
 		else if (k == 4)
 			so->lifetime_s = (unsigned)number(name, val, 365 * 86400);
-		else
+		else if (k == 5)
 			so->reuse = (unsigned)number(name, val, 100000);
+		else
+			so->reuse_idle_s = (unsigned)number(name, val, 86400);
 		return true;
 	}
 	return false;
@@ -114,6 +118,7 @@ void smtp_options_extract(int argc, char **argv, struct smtp_options *so)
 	so->retry_s = SMTP_RETRY_FIRST_S;
 	so->lifetime_s = SMTP_QUEUE_LIFETIME_S;
 	so->reuse = SMTP_PROCESS_REUSE;
+	so->reuse_idle_s = SMTP_PROCESS_IDLE_S;
 	so->rest = calloc((size_t)argc + 1, sizeof(char *));
 	if (so->rest == NULL)
 		exit(1);

@@ -14,6 +14,8 @@
  *   --lifetime SECS       give up on a relayed message after this long
  *   --reuse N             sessions one process serves, one after the
  *                         other, before it exits (1: a process each)
+ *   --reuse-idle SECS     how long such a process waits for the next
+ *                         client before it exits
  *
  * smtp_options_extract() takes these out of argv and leaves the rest,
  * with ":ROLE" cut off each --listen, for server_options_parse().
@@ -40,6 +42,7 @@ struct smtp_options {
 	unsigned retry_s;        /**< --retry, seconds */
 	unsigned lifetime_s;     /**< --lifetime, seconds */
 	unsigned reuse;          /**< --reuse: sessions per process */
+	unsigned reuse_idle_s;   /**< --reuse-idle, seconds */
 	struct smtp_port_role roles[SERVER_PORTS_MAX]; /**< explicit roles */
 	int nroles;              /**< entries in roles */
 	char **rest;             /**< argv for server_options_parse() */

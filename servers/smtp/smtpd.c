@@ -76,6 +76,7 @@ int main(int argc, char **argv)
 	};
 	server_options_apply(&opts, &cfg);
 	cfg.max_reuse = so.reuse;
+	cfg.reuse_idle_s = so.reuse_idle_s;
 
 	char queue_dir[4096], routes[4096];
 	snprintf(queue_dir, sizeof(queue_dir), "%s/queue", opts.data_dir);

@@ -2,7 +2,8 @@
 that is free again (servers/core/handoff.c, listener.c) instead of
 forking: the same process serves sessions in turn, nothing of one session
 is left for the next, --reuse bounds it, a dead idle process is passed
-over, and idle processes are not counted as sessions.
+over, idle processes are not counted as sessions, and one idle for
+--reuse-idle seconds is let go.
 
 Which process served a session is read from the Maildir: the name of a
 delivered file carries the pid of the process that wrote it (P<pid>).
@@ -14,10 +15,11 @@ where the next client goes.
 import os
 import re
 import signal
+import subprocess
 import time
 import unittest
 
-from harness import Closed, tls_context
+from harness import Closed, binary, tls_context
 from smtp_harness import SmtpTestCase
 
 MSG = b"Subject: reuse\r\n\r\nhello\r\n"
@@ -74,6 +76,27 @@ class Reuse(SmtpTestCase):
         while os.path.exists("/proc/%d" % a) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertFalse(os.path.exists("/proc/%d" % a))
+
+    def test_an_idle_process_is_let_go_after_reuse_idle(self):
+        server = self.start_smtpd(extra=["--reuse-idle", "1"])
+        self.session(server, 1)
+        a, = self.pids()
+        self.assertTrue(server.wait_trace(r"process %d idle for 1 s: let go" % a,
+                                          limit=30), server.trace())
+        deadline = time.monotonic() + 10
+        while os.path.exists("/proc/%d" % a) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists("/proc/%d" % a))
+        # the next client gets a new process
+        self.session(server, 2)
+        self.assertNotEqual(self.pids()[1], a)
+
+    def test_reuse_idle_0_is_refused(self):
+        # 0 would let a process go the moment it is free: no reuse at all
+        r = subprocess.run([binary("smtpd"), "-d", self.data, "--reuse-idle", "0"],
+                           capture_output=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"--reuse-idle", r.stderr)
 
     def test_nothing_of_a_session_is_left_for_the_next(self):
         server = self.start_smtpd()
