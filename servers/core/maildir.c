@@ -47,19 +47,6 @@
 /* Longest host name part of a unique name, after escaping. */
 #define HOST_PART_MAX   64
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* put - add @p len bytes to the chunk being written, writing it out
  * whenever it fills. */
@@ -72,7 +59,7 @@ static int put(int fd, char *chunk, size_t *n, const char *p, size_t len)
 		p += k;
 		len -= k;
 		if (*n == MAILDIR_IO_CHUNK) {
-			if (write_all(fd, chunk, *n) < 0)
+			if (maildir_write_all(fd, chunk, *n) < 0)
 				return -1;
 			*n = 0;
 		}
@@ -99,7 +86,7 @@ static int write_lf(int fd, const char *data, size_t len)
 			return -1;
 		pos = end + 1;
 	}
-	return write_all(fd, chunk, n);
+	return maildir_write_all(fd, chunk, n);
 }
 
 /* make_unique - <secs>.M<usecs>P<pid>Q<n>.<host>,S=<size>,W=<wire>.  The
@@ -236,15 +223,15 @@ int maildir_append(const char *path, const char *data, size_t len,
 		   const char **error_r)
 {
 	return maildir_append_keywords(path, data, len, flags, NULL, mtime,
-				       uid_r, error_r);
+				       uid_r, NULL, error_r);
 }
 
-/* maildir_append_keywords - uidlist_sync() keeps the UIDs of messages
- * missing from a list as long as their files exist, so a list holding only
- * the new message assigns its UID without scanning the folder. */
+/* maildir_append_keywords - uidlist_add() numbers the new message and
+ * keeps every other, without scanning the folder. */
 int maildir_append_keywords(const char *path, const char *data, size_t len,
 			    const char *flags, const char *keywords,
-			    time_t mtime, uint32_t *uid_r, const char **error_r)
+			    time_t mtime, uint32_t *uid_r,
+			    uint32_t *uidvalidity_r, const char **error_r)
 {
 	char norm[MAILDIR_FLAGS_MAX + 1], kw[MAILDIR_FLAGS_MAX + 1];
 	char info[2 * MAILDIR_FLAGS_MAX + 4], file[PATH_MAX];
@@ -262,11 +249,13 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 	if (store(path, data, len, "cur", info, mtime, &msg.name, error_r) < 0)
 		return -1;
 	msg.unique = strndup(msg.name, strcspn(msg.name, ":"));
-	int ret = msg.unique != NULL ? uidlist_sync(path, &one, error_r) : -1;
+	int ret = msg.unique != NULL ? uidlist_add(path, &one, error_r) : -1;
 	if (msg.unique == NULL)
 		*error_r = "out of memory";
 	if (ret == 0 && uid_r != NULL)
 		*uid_r = msg.uid;
+	if (ret == 0 && uidvalidity_r != NULL)
+		*uidvalidity_r = one.uidvalidity;
 	/* APPEND promises a UID; without one, take the message back, so
 	 * that failure means "nothing stored" and a retry cannot double it. */
 	if (ret < 0 && maildir_make_path(file, &ignored, "%s/cur/%s", path, msg.name) == 0)
@@ -277,6 +266,23 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 }
 
 /* ---- listing ------------------------------------------------------- */
+
+bool maildir_has_new(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *error;
+	if (maildir_make_path(dir, &error, "%s/new", path) < 0)
+		return true;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return errno != ENOENT;
+	struct dirent *de;
+	bool any = false;
+	while (!any && (de = readdir(d)) != NULL)
+		any = de->d_name[0] != '.';
+	closedir(d);
+	return any;
+}
 
 static int mkdir_one(const char *dir, const char **error_r)
 {

@@ -84,14 +84,20 @@ int maildir_append(const char *path, const char *data, size_t len,
 		   const char *flags, time_t mtime, uint32_t *uid_r,
 		   const char **error_r);
 
-/** maildir_append() with Dovecot keyword letters a-z (keywords.h) too. */
+/** maildir_append() with Dovecot keyword letters a-z (keywords.h) too,
+ *  and the folder's UIDVALIDITY the UID belongs to (@p uidvalidity_r,
+ *  may be NULL). */
 int maildir_append_keywords(const char *path, const char *data, size_t len,
 			    const char *flags, const char *keywords,
-			    time_t mtime, uint32_t *uid_r, const char **error_r);
+			    time_t mtime, uint32_t *uid_r,
+			    uint32_t *uidvalidity_r, const char **error_r);
 
 /** List new/ and cur/, assigning UIDs to unseen messages (under a lock). */
 int maildir_scan(const char *path, struct maildir_list *list_r,
 		 const char **error_r);
+/** True if new/ holds a message (or cannot be read): mail delivered that
+ *  may not have a UID yet.  Cheaper than a scan: no file is looked at. */
+bool maildir_has_new(const char *path);
 /** Free what maildir_scan() returned. */
 void maildir_list_free(struct maildir_list *list);
 

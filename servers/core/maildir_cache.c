@@ -4,8 +4,8 @@
  *
  * The file is text, like the UID list, so that a reader can look at it:
  *
- *     maillab-cache 1 <new/ time> <cur/ time> <list inode> <list time>
- *                     <uidvalidity> <uidnext> <count>
+ *     maillab-cache 2 <new/ time> <cur/ time> <list inode> <list time>
+ *                     <list size> <uidvalidity> <uidnext> <count>
  *     <uid> <n|c> <mtime> <size> <wire size> <file name>
  *     ...
  *
@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define CACHE_FILE     "maillab-cache"
-#define CACHE_VERSION  1
+#define CACHE_VERSION  2
 /* The largest cache we read: 100,000 messages at 300 octets a line. */
 #define CACHE_SIZE_MAX (32u * 1024 * 1024)
 
@@ -53,6 +53,7 @@ int maildir_stamp_read(const char *path, struct maildir_stamp *stamp)
 	if (stat_at(path, "maillab-uidlist", &st) == 0) {
 		stamp->uidlist_ino = st.st_ino;
 		stamp->uidlist_mtime = st.st_mtim;
+		stamp->uidlist_size = st.st_size;
 	}
 	return 0;
 }
@@ -68,7 +69,8 @@ bool maildir_stamp_same(const struct maildir_stamp *a,
 	return same_time(a->new_mtime, b->new_mtime) &&
 	       same_time(a->cur_mtime, b->cur_mtime) &&
 	       a->uidlist_ino == b->uidlist_ino &&
-	       same_time(a->uidlist_mtime, b->uidlist_mtime);
+	       same_time(a->uidlist_mtime, b->uidlist_mtime) &&
+	       a->uidlist_size == b->uidlist_size;
 }
 
 /* ---- reading ------------------------------------------------------- */
@@ -128,18 +130,20 @@ static bool header(char **p, const struct maildir_stamp *stamp,
 		   struct maildir_list *list, size_t *count_r)
 {
 	struct maildir_stamp saved;
-	unsigned long long ino, v, next, count;
-	const char magic[] = CACHE_FILE " 1 ";
+	unsigned long long ino, size, v, next, count;
+	const char magic[] = CACHE_FILE " 2 ";
 	if (strncmp(*p, magic, sizeof(magic) - 1) != 0)
 		return false;
 	*p += sizeof(magic) - 1;
 	if (!timespec_at(p, &saved.new_mtime) || !timespec_at(p, &saved.cur_mtime) ||
 	    !number(p, ' ', UINT64_MAX, &ino) ||
 	    !timespec_at(p, &saved.uidlist_mtime) ||
+	    !number(p, ' ', INT64_MAX, &size) ||
 	    !number(p, ' ', UINT32_MAX, &v) || !number(p, ' ', UINT32_MAX, &next) ||
 	    !number(p, '\n', CACHE_SIZE_MAX, &count))
 		return false;
 	saved.uidlist_ino = (ino_t)ino;
+	saved.uidlist_size = (off_t)size;
 	list->uidvalidity = (uint32_t)v;
 	list->uidnext = (uint32_t)next;
 	*count_r = (size_t)count;
@@ -228,13 +232,13 @@ static bool settled(struct timespec mtime, time_t scan_started)
 static int write_cache(FILE *f, const struct maildir_stamp *s,
 		       const struct maildir_list *list)
 {
-	fprintf(f, CACHE_FILE " %d %lld %ld %lld %ld %llu %lld %ld %" PRIu32
+	fprintf(f, CACHE_FILE " %d %lld %ld %lld %ld %llu %lld %ld %lld %" PRIu32
 		" %" PRIu32 " %zu\n", CACHE_VERSION,
 		(long long)s->new_mtime.tv_sec, s->new_mtime.tv_nsec,
 		(long long)s->cur_mtime.tv_sec, s->cur_mtime.tv_nsec,
 		(unsigned long long)s->uidlist_ino,
 		(long long)s->uidlist_mtime.tv_sec, s->uidlist_mtime.tv_nsec,
-		list->uidvalidity, list->uidnext, list->count);
+		(long long)s->uidlist_size, list->uidvalidity, list->uidnext, list->count);
 	for (size_t i = 0; i < list->count; i++) {
 		const struct maildir_msg *m = &list->msgs[i];
 		fprintf(f, "%" PRIu32 " %c %lld %lld %lld %s\n", m->uid,

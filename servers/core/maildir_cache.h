@@ -8,9 +8,9 @@
  * touches lists the same every time, and whether anybody touched it can
  * be told from three stat(2) calls: a message arrives, leaves or changes
  * its flags only by a rename in new/ or cur/, which changes that
- * directory's modification time, and the UID list is only ever replaced
- * by rename, which gives it a new inode.  Dovecot's Maildir code makes
- * the same bet on the same times.
+ * directory's modification time, and the UID list is either replaced by
+ * rename, which gives it a new inode, or appended to, which makes it
+ * longer.  Dovecot's Maildir code makes the same bet on the same times.
  *
  * So after a full scan the listing is written to "maillab-cache" with the
  * times of new/ and cur/ and the identity of the UID list, and the next
@@ -40,6 +40,7 @@ struct maildir_stamp {
 	struct timespec cur_mtime;     /**< when cur/ last changed */
 	ino_t uidlist_ino;        /**< 0 if there is no UID list yet */
 	struct timespec uidlist_mtime; /**< when the UID list last changed */
+	off_t uidlist_size;       /**< its size: an append always changes it */
 };
 
 /** Read the stamp of the Maildir at @p path; -1 if a directory is missing. */

@@ -15,6 +15,20 @@
 
 /* sys_error - "what: strerror(errno)", valid until the next call; enough
  * for servers that run one session per process. */
+int maildir_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 const char *maildir_sys_error(const char *what)
 {
 	static char text[256];

@@ -11,12 +11,22 @@
  *
  * Several sessions may sync one folder at once, so the whole
  * read-modify-write happens under an exclusive flock() on a separate lock
- * file: the list itself is replaced by rename(2), and a lock on a file
- * that is being replaced would protect nothing.  The new list is written
- * to a temporary file and fsync'ed before the rename, and the folder is
- * fsync'ed after it, so after a crash the list is the old one or the new
- * one, never half of one.  UIDs handed out before a crash may be handed
- * out again only if the list was lost, and then UIDVALIDITY changes too.
+ * file: the list itself may be replaced by rename(2), and a lock on a file
+ * that is being replaced would protect nothing.  The list changes in one
+ * of two ways:
+ *
+ *   - new messages only (every delivery, every APPEND): their lines are
+ *     appended and the file is fdatasync'ed.  One flush, and the cost
+ *     does not grow with the folder.  A crash in the middle leaves a last
+ *     line without its newline, which readers ignore (its UID was never
+ *     promised to anyone: the reply waits for the flush);
+ *   - anything else (a message gone, a first or damaged list, a list in
+ *     the old format): the whole list is written to a temporary file and
+ *     fsync'ed, renamed over the old one, and the folder is fsync'ed, so
+ *     after a crash the list is the old one or the new one.
+ *
+ * UIDs handed out before a crash may be handed out again only if the
+ * list was lost, and then UIDVALIDITY changes too.
  *
  * uidnext is never lowered, so the UID of an expunged message is never
  * reused.  A list that is missing or that we cannot parse starts a fresh
@@ -65,7 +75,11 @@ struct entry {
 struct table {
 	uint32_t uidvalidity, uidnext;
 	bool fresh;           /* started anew: must be written */
+	bool appendable;      /* in the current format: new lines may be
+				 appended (see uidlist.h) */
 	char *text;           /* the file, NUL-terminated, lines split */
+	size_t size;          /* of the file */
+	size_t whole;         /* of its complete lines: where appends go */
 	struct entry *entries;
 	size_t count;
 };
@@ -97,7 +111,7 @@ static int lock_take(const char *dir, const char **error_r)
 /* slurp - the whole list: 1 read, 0 there is none, -1 error.  An I/O
  * error is not "missing": starting afresh then would renumber a folder
  * because of a passing fault. */
-static int slurp(const char *dir, char **text_r, size_t *len_r,
+static int slurp(const char *dir, char **text_r, size_t *size_r,
 		 const char **error_r)
 {
 	char file[PATH_MAX];
@@ -126,7 +140,7 @@ static int slurp(const char *dir, char **text_r, size_t *len_r,
 	}
 	text[n] = '\0';
 	*text_r = text;
-	*len_r = (size_t)n;
+	*size_r = (size_t)n;
 	return 1;
 }
 
@@ -148,14 +162,21 @@ static bool parse_u32(char **pp, char end, uint32_t *out)
 }
 
 /* parse - check everything we rely on: the header, one "<uid> <unique>"
- * per line, UIDs ascending and below uidnext.  Any doubt means the list
- * cannot be trusted, and false sends the caller to a fresh start. */
-static bool parse(struct table *t, size_t len)
+ * per line, UIDs ascending.  Whatever follows the last newline is an
+ * append cut short by a crash and is left out.  Any other doubt means the
+ * list cannot be trusted, and false sends the caller to a fresh start. */
+static bool parse(struct table *t)
 {
-	char *p = t->text;
+	char *p = t->text, *last_nl = memrchr(t->text, '\n', t->size);
 	size_t lines = 0;
-	if (strlen(t->text) != len || strncmp(p, "V1 ", 3) != 0)
+	if (last_nl == NULL)
 		return false;
+	t->whole = (size_t)(last_nl - t->text) + 1;
+	t->text[t->whole] = '\0';
+	if (strlen(t->text) != t->whole ||
+	    (strncmp(p, "V1 ", 3) != 0 && strncmp(p, "V2 ", 3) != 0))
+		return false;
+	t->appendable = p[1] == '2';
 	p += 3;
 	if (!parse_u32(&p, ' ', &t->uidvalidity) ||
 	    !parse_u32(&p, '\n', &t->uidnext))
@@ -165,19 +186,23 @@ static bool parse(struct table *t, size_t len)
 	if (lines > 0 && (t->entries = calloc(lines, sizeof(*t->entries))) == NULL)
 		return false;
 	while (*p != '\0') {
-		if (t->count == lines)
-			return false; /* a last line without its newline */
 		struct entry *e = &t->entries[t->count];
 		char *eol = strchr(p, '\n');
-		if (!parse_u32(&p, ' ', &e->uid) || eol == NULL || eol == p ||
+		if (!parse_u32(&p, ' ', &e->uid) || eol == p ||
 		    memchr(p, ' ', (size_t)(eol - p)) != NULL ||
-		    e->uid >= t->uidnext ||
 		    (t->count > 0 && e->uid <= e[-1].uid))
 			return false;
 		*eol = '\0';
 		e->unique = p;
 		t->count++;
 		p = eol + 1;
+	}
+	/* the header's uidnext was right when the list was last written
+	 * whole; appended lines may have gone past it */
+	if (t->count > 0 && t->entries[t->count - 1].uid >= t->uidnext) {
+		if (t->entries[t->count - 1].uid == UINT32_MAX)
+			return false;
+		t->uidnext = t->entries[t->count - 1].uid + 1;
 	}
 	return true;
 }
@@ -193,6 +218,7 @@ static void table_restart(struct table *t)
 	t->uidnext = 1;
 	t->count = 0;
 	t->fresh = true;
+	t->appendable = false;
 }
 
 static int entry_by_unique(const void *a, const void *b)
@@ -201,18 +227,27 @@ static int entry_by_unique(const void *a, const void *b)
 		      ((const struct entry *)b)->unique);
 }
 
-/* table_load - read and parse the list, and sort it by unique for
- * matching; one unique with two UIDs is as untrustworthy as garbage. */
-static int table_load(const char *dir, struct table *t, const char **error_r)
+/* table_read - read and parse the list; a fresh start if there is none
+ * or it cannot be trusted. */
+static int table_read(const char *dir, struct table *t, const char **error_r)
 {
-	size_t len = 0;
-	bool ok;
 	memset(t, 0, sizeof(*t));
-	int r = slurp(dir, &t->text, &len, error_r);
+	int r = slurp(dir, &t->text, &t->size, error_r);
 	if (r < 0)
 		return -1;
-	ok = r == 1 && parse(t, len);
-	if (ok && t->count > 1)
+	if (r == 0 || !parse(t))
+		table_restart(t);
+	return 0;
+}
+
+/* table_load - table_read(), and the list sorted by unique for matching;
+ * one unique with two UIDs is as untrustworthy as garbage. */
+static int table_load(const char *dir, struct table *t, const char **error_r)
+{
+	if (table_read(dir, t, error_r) < 0)
+		return -1;
+	bool ok = true;
+	if (t->count > 1)
 		qsort(t->entries, t->count, sizeof(*t->entries),
 		      entry_by_unique);
 	for (size_t i = 1; ok && i < t->count; i++)
@@ -257,6 +292,24 @@ static size_t table_match(struct table *t, struct maildir_list *list)
 		} else {
 			news++;
 		}
+	}
+	return news;
+}
+
+/* table_number_known - like table_match() for a list of a few messages,
+ * against a table in file order (not sorted: a walk is cheaper than a
+ * sort for so few).  Returns how many are new. */
+static size_t table_number_known(const struct table *t,
+				 struct maildir_list *list)
+{
+	size_t news = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		struct maildir_msg *m = &list->msgs[i];
+		m->uid = 0;
+		for (size_t j = t->count; j-- > 0 && m->uid == 0;)
+			if (strcmp(t->entries[j].unique, m->unique) == 0)
+				m->uid = t->entries[j].uid;
+		news += m->uid == 0;
 	}
 	return news;
 }
@@ -377,7 +430,7 @@ static int write_lines(const char *tmp, const struct table *t,
 			close(fd);
 		return -1;
 	}
-	fprintf(f, "V1 %" PRIu32 " %" PRIu32 "\n", t->uidvalidity, t->uidnext);
+	fprintf(f, "V2 %" PRIu32 " %" PRIu32 "\n", t->uidvalidity, t->uidnext);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%" PRIu32 " %s\n", lines[i].uid, lines[i].unique);
 	int ret = (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) ? -1 : 0;
@@ -426,7 +479,44 @@ static int table_write(const char *dir, const struct table *t,
 	return ret;
 }
 
-/* ---- the one entry point ------------------------------------------- */
+/* table_append - the last @p n messages of @p list (sorted by UID, all
+ * above what the list holds) as new lines at the end of the file, after
+ * the complete lines (a line cut short by a crash is overwritten), then
+ * fdatasync: the new UIDs are on disk before anyone is told them. */
+static int table_append(const char *dir, const struct table *t,
+			const struct maildir_list *list, size_t n,
+			const char **error_r)
+{
+	char file[PATH_MAX];
+	if (maildir_make_path(file, error_r, "%s/" UIDLIST_FILE, dir) < 0)
+		return -1;
+	size_t len = 0;
+	for (size_t i = list->count - n; i < list->count; i++)
+		len += strlen(list->msgs[i].unique) + 12; /* uid, ' ', '\n' */
+	char *lines = malloc(len + 1), *p = lines;
+	if (lines == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	for (size_t i = list->count - n; i < list->count; i++)
+		p += sprintf(p, "%" PRIu32 " %s\n", list->msgs[i].uid,
+			     list->msgs[i].unique);
+	int ret = -1, fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && (t->size == t->whole ||
+			ftruncate(fd, (off_t)t->whole) == 0) &&
+	    lseek(fd, (off_t)t->whole, SEEK_SET) >= 0 &&
+	    maildir_write_all(fd, lines, (size_t)(p - lines)) == 0 &&
+	    fdatasync(fd) == 0)
+		ret = 0;
+	else
+		*error_r = maildir_sys_error("append to uidlist");
+	if (fd >= 0)
+		close(fd);
+	free(lines);
+	return ret;
+}
+
+/* ---- the entry points ---------------------------------------------- */
 
 static int msg_by_uid(const void *a, const void *b)
 {
@@ -435,16 +525,15 @@ static int msg_by_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int uidlist_sync(const char *dir, struct maildir_list *list,
-		 const char **error_r)
+/* sync_locked - uidlist_sync() with the lock held. */
+static int sync_locked(const char *dir, struct maildir_list *list,
+		       const char **error_r)
 {
 	struct table t;
 	size_t news, dropped = 0;
-	int ret = -1, lock = lock_take(dir, error_r);
-	if (lock < 0)
-		return -1;
+	int ret = -1;
 	if (table_load(dir, &t, error_r) < 0)
-		goto out;
+		return -1;
 	news = table_match(&t, list);
 	/* UIDs are 32 bits; at the end of the range the only way on is a
 	 * new UIDVALIDITY with every message numbered again. */
@@ -455,17 +544,67 @@ int uidlist_sync(const char *dir, struct maildir_list *list,
 	if (assign_new(&t, list, news, error_r) < 0 ||
 	    keep_on_disk(dir, &t, &dropped, error_r) < 0)
 		goto out;
-	/* Nothing new and nothing gone: the file is left alone, which
-	 * keeps a scan of a quiet folder free of writes and fsyncs. */
-	if ((t.fresh || news > 0 || dropped > 0) &&
-	    table_write(dir, &t, list, error_r) < 0)
-		goto out;
+	/* by UID: the new messages, numbered last, are now at the end */
 	if (list->count > 1)
 		qsort(list->msgs, list->count, sizeof(*list->msgs), msg_by_uid);
-	list->uidvalidity = t.uidvalidity;
-	list->uidnext = t.uidnext;
-	ret = 0;
+	/* Nothing new and nothing gone: the file is left alone, which
+	 * keeps a scan of a quiet folder free of writes and fsyncs.  Only
+	 * new ones: appended.  Anything else: the whole list anew. */
+	if (t.fresh || dropped > 0 || (news > 0 && !t.appendable))
+		ret = table_write(dir, &t, list, error_r);
+	else if (news > 0)
+		ret = table_append(dir, &t, list, news, error_r);
+	else
+		ret = 0;
+	if (ret == 0) {
+		list->uidvalidity = t.uidvalidity;
+		list->uidnext = t.uidnext;
+	}
 out:
+	table_free(&t);
+	return ret;
+}
+
+int uidlist_sync(const char *dir, struct maildir_list *list,
+		 const char **error_r)
+{
+	int lock = lock_take(dir, error_r);
+	if (lock < 0)
+		return -1;
+	int ret = sync_locked(dir, list, error_r);
+	close(lock);
+	return ret;
+}
+
+int uidlist_add(const char *dir, struct maildir_list *list,
+		const char **error_r)
+{
+	struct table t;
+	int lock = lock_take(dir, error_r);
+	if (lock < 0)
+		return -1;
+	int ret = table_read(dir, &t, error_r);
+	if (ret == 0 && !t.fresh && t.appendable &&
+	    list->count <= UINT32_MAX - t.uidnext) {
+		/* every entry of the list is kept; a message is new unless
+		 * another session's scan numbered it between its rename
+		 * into place and our lock */
+		size_t news = table_number_known(&t, list);
+		ret = assign_new(&t, list, news, error_r);
+		if (ret == 0 && list->count > 1)
+			qsort(list->msgs, list->count, sizeof(*list->msgs),
+			      msg_by_uid);
+		if (ret == 0 && news > 0)
+			ret = table_append(dir, &t, list, news, error_r);
+		if (ret == 0) {
+			list->uidvalidity = t.uidvalidity;
+			list->uidnext = t.uidnext;
+		}
+	} else if (ret == 0) {
+		/* a first list, a damaged one, or one in the old format:
+		 * the whole list is written anew */
+		ret = sync_locked(dir, list, error_r);
+	}
 	table_free(&t);
 	close(lock);
 	return ret;

@@ -7,18 +7,23 @@
  * sessions.  Maildir itself stores neither, so each folder keeps a small
  * text file, "maillab-uidlist":
  *
- *     V1 <uidvalidity> <uidnext>
+ *     V2 <uidvalidity> <uidnext>
  *     <uid> <unique>
  *     <uid> <unique>
  *     ...
  *
  * where <unique> is the file name before ':' (the flags part changes, the
- * unique part never does).  The file is changed only while holding an
- * exclusive flock() on "maillab-uidlist.lock", written to a temporary file,
- * fsync'ed and renamed over the old one, so readers see the old list or the
- * new, never half of one.  A missing or unreadable list starts a fresh
- * UIDVALIDITY (the current time), which tells IMAP clients to forget
- * their cached UIDs.
+ * unique part never does) and the UIDs ascend.  The file is changed only
+ * while holding an exclusive flock() on "maillab-uidlist.lock".  New
+ * messages are appended as lines, so the header's uidnext is a floor: the
+ * next UID is the larger of it and the last line's UID plus one.  Any
+ * other change writes the list whole to a temporary file, fsync'ed and
+ * renamed over the old one.  A last line without its newline is an append
+ * a crash cut short, and is ignored.  The "V1" list of earlier versions
+ * (the same lines, never appended to) is read, and rewritten as V2 at its
+ * next change.  A missing or unreadable list starts a fresh UIDVALIDITY
+ * (the current time), which tells IMAP clients to forget their cached
+ * UIDs.
  */
 #ifndef MAILLAB_UIDLIST_H
 #define MAILLAB_UIDLIST_H
@@ -33,5 +38,14 @@
  */
 int uidlist_sync(const char *dir, struct maildir_list *list,
 		 const char **error_r);
+
+/**
+ * Number the messages of @p list, all new to the folder (just delivered
+ * or appended), and keep every other entry: unlike uidlist_sync(), the
+ * folder is not read.  The new lines are appended and fdatasync'ed before
+ * it returns.  Sets list->uidvalidity/uidnext, sorts list->msgs by UID.
+ */
+int uidlist_add(const char *dir, struct maildir_list *list,
+		const char **error_r);
 
 #endif

@@ -14,6 +14,13 @@
  * and only then the OK (maildir.h).  The date, if given, becomes the
  * INTERNALDATE (the file's time).  A missing target gets [TRYCREATE]
  * (RFC 9051 §6.3.12) so that the client knows to CREATE it first.
+ *
+ * The new message's UID comes from the UID list (uidlist_add()), so an
+ * APPEND costs the same in a folder of ten messages or of a hundred
+ * thousand.  Only if new/ holds mail, which may have been delivered since
+ * anyone last looked, is the folder listed first: that mail is numbered
+ * before the appended message, which then comes last, as the newest
+ * (RFC 9051 §2.3.1.1: UIDs ascend in the order messages are added).
  */
 #include "imap_internal.h"
 
@@ -83,17 +90,15 @@ static const char *append_options(const struct imap_cmd *c, const char *path,
 				  "[date-time] {size}";
 }
 
-/* uidvalidity_of - the target's UIDVALIDITY, for APPENDUID.  The scan
- * also numbers mail delivered there since anyone last looked, so that
- * the appended message gets a higher UID than all of it (RFC 9051
- * §2.3.1.1: UIDs ascend in the order messages are added). */
-static int uidvalidity_of(const char *path, uint32_t *v_r,
-			  const char **error_r)
+/* number_delivered - mail delivered to the target that nobody has
+ * numbered yet gets its UIDs now, below the appended message's. */
+static int number_delivered(const char *path, const char **error_r)
 {
 	struct maildir_list list;
+	if (!maildir_has_new(path))
+		return 0;
 	if (maildir_scan(path, &list, error_r) < 0)
 		return -1;
-	*v_r = list.uidvalidity;
 	maildir_list_free(&list);
 	return 0;
 }
@@ -125,9 +130,9 @@ enum imap_action imap_cmd_append(struct imap_session *s,
 	else {
 		uint32_t uid, validity;
 		imap_flags_letters(req.flags, "", upper);
-		if (uidvalidity_of(path, &validity, &error) < 0 ||
+		if (number_delivered(path, &error) < 0 ||
 		    maildir_append_keywords(path, msg->str, msg->len, upper,
-					    req.lower, req.date, &uid,
+					    req.lower, req.date, &uid, &validity,
 					    &error) < 0) {
 			trace_event(s->trace, "error APPEND %s: %s", name, error);
 			act = imap_no(s, "[CANNOT] cannot store the message: %s",

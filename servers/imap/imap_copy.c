@@ -65,7 +65,7 @@ static int copy_one(struct imap_session *s, struct copy_job *job, size_t i,
 	    maildir_read(s->mbox->path, &m->file, &data, &len, error_r) < 0)
 		return -1;
 	int r = maildir_append_keywords(job->path, data, len, upper, lower,
-					m->file.mtime, &uid, error_r);
+					m->file.mtime, &uid, NULL, error_r);
 	free(data);
 	if (r < 0)
 		return -1;

@@ -67,6 +67,17 @@ class Order:
         self.assertLess(synced, renamed, "file renamed before its fsync")
         return self.index(log, ("fsync",), r"<[^>]*%s>" % dir_re, renamed)
 
+    def assert_appended(self, log, file_re, after=-1):
+        """write(file) < fdatasync or fsync(file), after call @after and
+        with no rename of the file; returns the index of the sync."""
+        written = self.index(log, ("write",), r"^\d+<[^>]*%s>" % file_re, after)
+        synced = self.index(log, ("fsync", "fdatasync"),
+                            r"^\d+<[^>]*%s>" % file_re, written)
+        self.assertFalse([c for c in log[after + 1:synced]
+                          if c[1].startswith("rename") and re.search(file_re, c[2])],
+                         "the list was replaced, not appended to")
+        return synced
+
     def assert_reply_after(self, log, before, reply):
         written = self.index(log, ("write", "sendto", "sendmsg"),
                              r"TCP:.*%s" % re.escape(reply))
@@ -133,21 +144,24 @@ class ImapOrder(ImapTestCase, Order):
         c = self.raw(server)
         pid = wait_new_session(server, before)
         c.login()
-        msg = b"Subject: appended\r\n\r\nkeep me too\r\n"
-        c.send(b"a APPEND INBOX {%d}\r\n" % len(msg))
-        c.read_with_literals()
-        c.send(msg + b"\r\n")
-        self.assertTrue(c.response("a")[-1].startswith(b"a OK [APPENDUID"))
+        for tag in (b"a", b"b"):
+            msg = b"Subject: appended\r\n\r\nkeep me too\r\n"
+            c.send(tag + b" APPEND INBOX {%d}\r\n" % len(msg))
+            c.read_with_literals()
+            c.send(msg + b"\r\n")
+            self.assertTrue(c.response(tag.decode())[-1].startswith(tag + b" OK [APPENDUID"))
         c.tagged("z", "LOGOUT")
         server.stop()
         log = calls(server.strace(), pid)
-        stored = self.assert_stored_in_order(log, r"/tmp/[^/]+", r"/cur/[^/]+",
-                                             r"/alice/Maildir/cur")
-        # the UID the reply names is on disk before the reply, too
-        listed = self.assert_stored_in_order(log, r"maillab-uidlist[^/\"]*",
-                                             r"/maillab-uidlist", r"/alice/Maildir",
-                                             stored)
-        self.assert_reply_after(log, listed, "a OK [APPENDUID")
+        listed = -1
+        for tag in ("a", "b"):
+            stored = self.assert_stored_in_order(log, r"/tmp/[^/]+", r"/cur/[^/]+",
+                                                 r"/alice/Maildir/cur", listed)
+            # the UID the reply names is on disk before the reply, too: its
+            # line appended to the UID list and flushed (uidlist.h)
+            listed = self.assert_appended(log, r"/alice/Maildir/maillab-uidlist",
+                                          stored)
+            self.assert_reply_after(log, listed, tag + " OK [APPENDUID")
 
 
 class Pop3Crash(Pop3TestCase):

@@ -615,6 +615,29 @@ START_TEST(test_append)
 }
 END_TEST
 
+/* maildir_has_new(): mail waiting in new/, and nothing else, says yes. */
+START_TEST(test_has_new)
+{
+	struct box b;
+	struct maildir_list list;
+	const char *err = NULL;
+	box_open(&b);
+	ck_assert(!maildir_has_new(b.path));
+	ck_assert_int_eq(maildir_append(b.path, "y\n", 2, "S", 0, NULL, &err), 0);
+	ck_assert(!maildir_has_new(b.path)); /* cur/ only */
+	free(deliver(&b, "waiting\n"));
+	ck_assert(maildir_has_new(b.path));
+	scan(&b, &list);
+	maildir_list_free(&list);
+	ck_assert(maildir_has_new(b.path)); /* a scan numbers it, moves nothing */
+	char *gone = fixture_tmpdir();
+	ck_assert(!maildir_has_new(gone)); /* no new/ at all */
+	fixture_rmtree(gone);
+	free(gone);
+	box_close(&b);
+}
+END_TEST
+
 START_TEST(test_scan_not_a_maildir)
 {
 	struct maildir_list list;
@@ -651,6 +674,7 @@ Suite *maildir_suite(void)
 	tcase_add_test(tc, test_foreign_maildir);
 	tcase_add_test(tc, test_same_message_in_new_and_cur);
 	tcase_add_test(tc, test_append);
+	tcase_add_test(tc, test_has_new);
 	tcase_add_test(tc, test_scan_not_a_maildir);
 	suite_add_tcase(s, tc);
 	return s;

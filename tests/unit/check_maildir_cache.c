@@ -162,6 +162,29 @@ START_TEST(a_new_uid_list_makes_it_stale)
 }
 END_TEST
 
+/* An append to the UID list keeps its inode, and may keep its time (two
+ * changes in one clock tick): its size still tells. */
+START_TEST(an_appended_uid_list_makes_it_stale)
+{
+	struct maildir_list list;
+	struct stat st;
+	two_messages();
+	age(10);
+	scan(&list);
+	maildir_list_free(&list);
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/maillab-uidlist", path);
+	ck_assert_int_eq(stat(file, &st), 0);
+	int fd = open(file, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "99 x\n", 5), 5);
+	close(fd);
+	struct timespec times[2] = { st.st_atim, st.st_mtim };
+	ck_assert_int_eq(utimensat(AT_FDCWD, file, times, 0), 0);
+	ck_assert_int_eq(loads(&list), 0);
+}
+END_TEST
+
 /* write_cache - replace the cache's text, keeping its first line. */
 static void write_cache(const char *after_header)
 {
@@ -265,6 +288,7 @@ Suite *maildir_cache_suite(void)
 	tcase_add_test(c, a_rename_makes_it_stale);
 	tcase_add_test(c, a_busy_folder_is_not_cached);
 	tcase_add_test(c, a_new_uid_list_makes_it_stale);
+	tcase_add_test(c, an_appended_uid_list_makes_it_stale);
 	tcase_add_test(c, a_bad_cache_is_ignored);
 	tcase_add_test(c, a_view_without_inotify_uses_the_stamp);
 	suite_add_tcase(s, c);

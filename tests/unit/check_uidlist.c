@@ -1,7 +1,8 @@
 /*
  * check_uidlist.c - the UID list on its own, fed hand-made message lists:
  * numbering in arrival order, the exact file format of uidlist.h, no
- * rewrite when nothing changed, UIDs never reused (RFC 9051 §2.3.1.1),
+ * rewrite when nothing changed, new messages appended (and an append a
+ * crash cut short ignored), UIDs never reused (RFC 9051 §2.3.1.1),
  * a fresh UIDVALIDITY for every kind of damaged file, and the lock really
  * held while the list is read and written.
  */
@@ -86,7 +87,7 @@ START_TEST(test_fresh_numbering_and_format)
 	ck_assert_uint_eq(list.uidnext, 4);
 	ck_assert_uint_ge(list.uidvalidity, (uint32_t)before);
 	ck_assert_uint_le(list.uidvalidity, (uint32_t)time(NULL) + 1);
-	snprintf(expect, sizeof(expect), "V1 %u 4\n1 a\n2 b\n3 c\n",
+	snprintf(expect, sizeof(expect), "V2 %u 4\n1 a\n2 b\n3 c\n",
 		 (unsigned)list.uidvalidity);
 	char *text = read_list(dir);
 	ck_assert_str_eq(text, expect);
@@ -140,7 +141,7 @@ START_TEST(test_existing_list_honoured)
 	ck_assert_uint_eq(list.msgs[0].uid, 7);
 	ck_assert_uint_eq(list.msgs[1].uid, 100);
 	char *text = read_list(dir);
-	ck_assert_str_eq(text, "V1 42 101\n7 kept\n100 new\n");
+	ck_assert_str_eq(text, "V2 42 101\n7 kept\n100 new\n");
 	free(text);
 	maildir_list_free(&list);
 	fixture_rmtree(dir);
@@ -191,7 +192,7 @@ START_TEST(test_entries_kept_while_file_exists)
 	sync_ok(dir, &list);
 	ck_assert_uint_eq(list.msgs[0].uid, 3);
 	char *text = read_list(dir);
-	ck_assert_str_eq(text, "V1 5 4\n1 x\n3 z\n");
+	ck_assert_str_eq(text, "V2 5 4\n1 x\n3 z\n");
 	free(text);
 	maildir_list_free(&list);
 	fixture_rmtree(dir);
@@ -201,12 +202,12 @@ END_TEST
 
 static const char *const garbled[] = {
 	"",
-	"V2 5 3\n1 a\n",
+	"V3 5 3\n1 a\n",          /* a format we do not know */
+	"V2 5 3",                 /* the header cut off */
 	"V1 0 3\n1 a\n",
 	"V1 5 0\n",
 	"V1 5 3\n2 a\n1 b\n",     /* not ascending */
-	"V1 5 3\n3 a\n",          /* not below uidnext */
-	"V1 5 3\n1 a",            /* last line cut off */
+	"V2 5 3\n1 a\n4294967295 b\n", /* no UID left after it */
 	"V1 5 3\n1 a b\n",        /* space in the unique part */
 	"V1 5 3\n1 a\n2 a\n",     /* one message, two UIDs */
 	"V1 5 3\n01 a\n",         /* not an nz-number */
@@ -299,12 +300,144 @@ START_TEST(test_empty_folder)
 	struct maildir_list list = { 0 };
 	sync_ok(dir, &list);
 	ck_assert_uint_eq(list.uidnext, 1);
-	snprintf(expect, sizeof(expect), "V1 %u 1\n", (unsigned)list.uidvalidity);
+	snprintf(expect, sizeof(expect), "V2 %u 1\n", (unsigned)list.uidvalidity);
 	char *text = read_list(dir);
 	ck_assert_str_eq(text, expect);
 	free(text);
 	fixture_rmtree(dir);
 	free(dir);
+}
+END_TEST
+
+/* uidlist_add(): the new line is appended to the same file (same inode,
+ * the old lines untouched), whatever the folder holds; the next sync
+ * reads it back. */
+START_TEST(test_add_appends)
+{
+	char *dir = fixture_tmpdir(), file[PATH_MAX];
+	struct maildir_list l1 = { 0 }, l2 = { 0 }, l3 = { 0 };
+	struct stat st1, st2;
+	const char *err = NULL;
+	add(&l1, "a", 1);
+	add(&l1, "b", 2);
+	sync_ok(dir, &l1);
+	file_path(dir, "maillab-uidlist", file);
+	ck_assert_int_eq(stat(file, &st1), 0);
+	char *before = read_list(dir);
+	add(&l2, "c", 3);
+	ck_assert_msg(uidlist_add(dir, &l2, &err) == 0, "add: %s", err);
+	ck_assert_uint_eq(l2.msgs[0].uid, 3);
+	ck_assert_uint_eq(l2.uidnext, 4);
+	ck_assert_uint_eq(l2.uidvalidity, l1.uidvalidity);
+	ck_assert_int_eq(stat(file, &st2), 0);
+	ck_assert_uint_eq(st1.st_ino, st2.st_ino);
+	char *after = read_list(dir), expect[256];
+	snprintf(expect, sizeof(expect), "%s3 c\n", before);
+	ck_assert_str_eq(after, expect);
+	/* the header still says 3: the next UID comes from the last line */
+	add(&l3, "a", 1);
+	add(&l3, "b", 2);
+	add(&l3, "c", 3);
+	add(&l3, "d", 4);
+	sync_ok(dir, &l3);
+	ck_assert_uint_eq(uid_of(&l3, "c"), 3);
+	ck_assert_uint_eq(uid_of(&l3, "d"), 4);
+	ck_assert_uint_eq(l3.uidnext, 5);
+	ck_assert_uint_eq(l3.uidvalidity, l1.uidvalidity);
+	free(before);
+	free(after);
+	maildir_list_free(&l1);
+	maildir_list_free(&l2);
+	maildir_list_free(&l3);
+	fixture_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Another session's scan may number a message between its rename into
+ * place and uidlist_add(): it keeps that UID, and no second line is
+ * written (one unique with two UIDs would restart the whole list). */
+START_TEST(test_add_of_a_numbered_message)
+{
+	char *dir = fixture_tmpdir();
+	struct maildir_list seen = { 0 }, mine = { 0 }, again = { 0 };
+	const char *err = NULL;
+	add(&seen, "a", 1);
+	add(&seen, "b", 2);
+	sync_ok(dir, &seen);
+	char *before = read_list(dir);
+	add(&mine, "b", 2);
+	ck_assert_msg(uidlist_add(dir, &mine, &err) == 0, "add: %s", err);
+	ck_assert_uint_eq(mine.msgs[0].uid, 2);
+	char *after = read_list(dir);
+	ck_assert_str_eq(after, before);
+	add(&again, "a", 1);
+	add(&again, "b", 2);
+	sync_ok(dir, &again);
+	ck_assert_uint_eq(again.uidvalidity, seen.uidvalidity);
+	free(before);
+	free(after);
+	maildir_list_free(&seen);
+	maildir_list_free(&mine);
+	maildir_list_free(&again);
+	fixture_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A crash in the middle of an append leaves a line without its newline:
+ * it is ignored (UIDVALIDITY stays), and the next append replaces it. */
+START_TEST(test_torn_append_ignored)
+{
+	char *dir = fixture_tmpdir();
+	struct maildir_list list = { 0 };
+	const char *err = NULL;
+	static const char torn[] = "V2 5 3\n1 a\n2 b\n7 hal";
+	write_list(dir, torn, sizeof(torn) - 1);
+	add(&list, "c", 3);
+	ck_assert_msg(uidlist_add(dir, &list, &err) == 0, "add: %s", err);
+	ck_assert_uint_eq(list.uidvalidity, 5);
+	ck_assert_uint_eq(list.msgs[0].uid, 3);
+	char *text = read_list(dir);
+	ck_assert_str_eq(text, "V2 5 3\n1 a\n2 b\n3 c\n");
+	free(text);
+	maildir_list_free(&list);
+	fixture_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A list of the old format is read as it is, and uidlist_add() writes it
+ * anew as V2 rather than append to it; a missing list starts afresh. */
+START_TEST(test_add_to_old_or_missing_list)
+{
+	char *dir = fixture_tmpdir(), sub[1024], file[PATH_MAX];
+	struct maildir_list list = { 0 }, fresh = { 0 };
+	const char *err = NULL;
+	static const char old[] = "V1 5 3\n1 x\n";
+	file_path(dir, "cur", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	file_path(sub, "x:2,S", file);
+	fixture_write_file(file, "x\n", 2);
+	write_list(dir, old, sizeof(old) - 1);
+	add(&list, "y", 1);
+	ck_assert_msg(uidlist_add(dir, &list, &err) == 0, "add: %s", err);
+	ck_assert_uint_eq(list.uidvalidity, 5);
+	ck_assert_uint_eq(list.msgs[0].uid, 3);
+	char *text = read_list(dir);
+	ck_assert_str_eq(text, "V2 5 4\n1 x\n3 y\n");
+	free(text);
+	char *other = fixture_tmpdir();
+	add(&fresh, "z", 1);
+	ck_assert_msg(uidlist_add(other, &fresh, &err) == 0, "add: %s", err);
+	ck_assert_uint_eq(fresh.msgs[0].uid, 1);
+	ck_assert_uint_eq(fresh.uidnext, 2);
+	maildir_list_free(&list);
+	maildir_list_free(&fresh);
+	fixture_rmtree(dir);
+	fixture_rmtree(other);
+	free(dir);
+	free(other);
 }
 END_TEST
 
@@ -356,6 +489,10 @@ Suite *uidlist_suite(void)
 	tcase_add_test(tc, test_same_unique_twice_gets_two_uids);
 	tcase_add_test(tc, test_empty_folder);
 	tcase_add_test(tc, test_sync_waits_for_lock);
+	tcase_add_test(tc, test_add_appends);
+	tcase_add_test(tc, test_torn_append_ignored);
+	tcase_add_test(tc, test_add_of_a_numbered_message);
+	tcase_add_test(tc, test_add_to_old_or_missing_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
