@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define CACHE_FILE     "maillab-cache"
@@ -75,8 +76,12 @@ bool maildir_stamp_same(const struct maildir_stamp *a,
 
 /* ---- reading ------------------------------------------------------- */
 
-/* slurp - the whole cache file, NUL-terminated, or NULL. */
-static char *slurp(const char *path)
+/* map_cache - the whole cache file mapped read-only, or NULL.  Mapped,
+ * not read: a session's first SELECT of a large folder then uses the
+ * pages the kernel already caches, instead of copying them into as many
+ * fresh pages of its own.  The file must end in a newline, so parsing
+ * that stops at a newline never reads past its end. */
+static char *map_cache(const char *path, size_t *size_r)
 {
 	char file[PATH_MAX];
 	const char *error;
@@ -87,14 +92,17 @@ static char *slurp(const char *path)
 	if (fd < 0)
 		return NULL;
 	char *text = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= CACHE_SIZE_MAX &&
-	    (text = malloc((size_t)st.st_size + 1)) != NULL &&
-	    read(fd, text, (size_t)st.st_size) == st.st_size) {
-		text[st.st_size] = '\0';
-	} else {
-		free(text);
-		text = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= CACHE_SIZE_MAX) {
+		text = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			    MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		*size_r = (size_t)st.st_size;
+		if (text == MAP_FAILED)
+			text = NULL;
+		else if (text[st.st_size - 1] != '\n') {
+			munmap(text, *size_r);
+			text = NULL;
+		}
 	}
 	close(fd);
 	return text;
@@ -197,22 +205,25 @@ int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
 		       struct maildir_list *list_r)
 {
 	memset(list_r, 0, sizeof(*list_r));
-	char *text = slurp(path), *p = text;
+	size_t size = 0;
+	char *text = map_cache(path, &size), *p = text, *end = text + size;
 	size_t count;
-	if (text == NULL || !header(&p, stamp, list_r, &count) ||
+	if (text == NULL)
+		return 0;
+	if (!header(&p, stamp, list_r, &count) ||
 	    (count > 0 &&
 	     (list_r->msgs = calloc(count, sizeof(*list_r->msgs))) == NULL)) {
-		free(text);
+		munmap(text, size);
 		memset(list_r, 0, sizeof(*list_r));
 		return 0;
 	}
 	uint32_t last = 0;
-	while (list_r->count < count &&
+	while (list_r->count < count && p < end &&
 	       entry(&p, &list_r->msgs[list_r->count], last))
 		last = list_r->msgs[list_r->count++].uid;
-	bool whole = list_r->count == count && *p == '\0' &&
+	bool whole = list_r->count == count && p == end &&
 		     (count == 0 || last < list_r->uidnext);
-	free(text);
+	munmap(text, size);
 	if (!whole) {
 		maildir_list_free(list_r);
 		return 0;
