@@ -206,10 +206,11 @@ int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
 {
 	memset(list_r, 0, sizeof(*list_r));
 	size_t size = 0;
-	char *text = map_cache(path, &size), *p = text, *end = text + size;
+	char *text = map_cache(path, &size);
 	size_t count;
 	if (text == NULL)
 		return 0;
+	char *p = text, *end = text + size;
 	if (!header(&p, stamp, list_r, &count) ||
 	    (count > 0 &&
 	     (list_r->msgs = calloc(count, sizeof(*list_r->msgs))) == NULL)) {
