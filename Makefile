@@ -38,6 +38,7 @@ COMMON_SRCS = \
 	common/base64.c \
 	common/buf.c \
 	common/digest.c \
+	common/fdio.c \
 	common/linebuf.c \
 	common/netio.c \
 	common/tls.c \

@@ -17,6 +17,7 @@
 #include "netio.h"
 
 #include "../proto/limits.h"
+#include "fdio.h"
 #include "linebuf.h"
 #include "tls.h"
 
@@ -163,17 +164,7 @@ int netio_write(struct netio *io, const void *data, size_t len)
 {
 	if (io->tls)
 		return tls_write(io->tls, data, len);
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(io->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fd_write_all(io->fd, data, len);
 }
 
 int netio_tls_accept(struct netio *io, struct tls_server *srv,

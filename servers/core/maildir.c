@@ -26,6 +26,7 @@
 #include "maildir.h"
 
 #include "../../proto/limits.h"
+#include "../../common/fdio.h"
 #include "maildir_util.h"
 #include "uidlist.h"
 
@@ -59,7 +60,7 @@ static int put(int fd, char *chunk, size_t *n, const char *p, size_t len)
 		p += k;
 		len -= k;
 		if (*n == MAILDIR_IO_CHUNK) {
-			if (maildir_write_all(fd, chunk, *n) < 0)
+			if (fd_write_all(fd, chunk, *n) < 0)
 				return -1;
 			*n = 0;
 		}
@@ -86,7 +87,7 @@ static int write_lf(int fd, const char *data, size_t len)
 			return -1;
 		pos = end + 1;
 	}
-	return maildir_write_all(fd, chunk, n);
+	return fd_write_all(fd, chunk, n);
 }
 
 /* make_unique - <secs>.M<usecs>P<pid>Q<n>.<host>,S=<size>,W=<wire>.  The

@@ -4,6 +4,8 @@
  */
 #include "maildir_util.h"
 
+#include "../../common/fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,22 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* sys_error - "what: strerror(errno)", valid until the next call; enough
- * for servers that run one session per process. */
-int maildir_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 const char *maildir_sys_error(const char *what)
 {
@@ -149,12 +135,7 @@ int maildir_replace_file(const char *dir, const char *name, const char *text,
 		*error_r = maildir_sys_error(name);
 		return -1;
 	}
-	bool ok = true;
-	for (size_t done = 0; ok && done < len;) {
-		ssize_t n = write(fd, text + done, len - done);
-		ok = n > 0 || (n < 0 && errno == EINTR);
-		done += n > 0 ? (size_t)n : 0;
-	}
+	bool ok = fd_write_all(fd, text, len) == 0;
 	ok = ok && (!durable || fsync(fd) == 0);
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {

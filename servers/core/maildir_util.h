@@ -15,9 +15,6 @@
 /** Bytes per write(2) or read(2) while converting or measuring. */
 #define MAILDIR_IO_CHUNK 65536
 
-/** write(2) all of @p n bytes (again after a short write or EINTR);
- * -1 with errno set on failure. */
-int maildir_write_all(int fd, const char *p, size_t n);
 /** "what: strerror(errno)", valid until the next call (one session per
  * process, so a static buffer is enough). */
 const char *maildir_sys_error(const char *what);

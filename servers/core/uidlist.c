@@ -35,6 +35,7 @@
  */
 #include "uidlist.h"
 
+#include "../../common/fdio.h"
 #include "maildir_util.h"
 
 #include <dirent.h>
@@ -505,7 +506,7 @@ static int table_append(const char *dir, const struct table *t,
 	if (fd >= 0 && (t->size == t->whole ||
 			ftruncate(fd, (off_t)t->whole) == 0) &&
 	    lseek(fd, (off_t)t->whole, SEEK_SET) >= 0 &&
-	    maildir_write_all(fd, lines, (size_t)(p - lines)) == 0 &&
+	    fd_write_all(fd, lines, (size_t)(p - lines)) == 0 &&
 	    fdatasync(fd) == 0)
 		ret = 0;
 	else

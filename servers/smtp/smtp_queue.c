@@ -9,6 +9,7 @@
 #include "smtp_queue.h"
 
 #include "../../common/buf.h"
+#include "../../common/fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,20 +83,6 @@ static int fsync_dir(const char *dir, const char **error_r)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* put_file - QUEUE/tmp/ID.SUB -> write -> fsync -> rename to QUEUE/SUB/ID
  * -> fsync QUEUE/SUB. */
 static int put_file(const char *queue_dir, const char *sub, const char *id,
@@ -115,7 +102,7 @@ static int put_file(const char *queue_dir, const char *sub, const char *id,
 		*error_r = sys_error(tmp);
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		*error_r = sys_error(tmp);
 		close(fd);
 		unlink(tmp);
