@@ -78,6 +78,7 @@ struct table {
 	bool fresh;           /* started anew: must be written */
 	bool appendable;      /* in the current format: new lines may be
 				 appended (see uidlist.h) */
+	bool sorted;          /* entries by unique (else in file order) */
 	char *text;           /* the file, NUL-terminated, lines split */
 	size_t size;          /* of the file */
 	size_t whole;         /* of its complete lines: where appends go */
@@ -241,12 +242,10 @@ static int table_read(const char *dir, struct table *t, const char **error_r)
 	return 0;
 }
 
-/* table_load - table_read(), and the list sorted by unique for matching;
+/* table_sort - the entries sorted by unique, for matching a whole scan;
  * one unique with two UIDs is as untrustworthy as garbage. */
-static int table_load(const char *dir, struct table *t, const char **error_r)
+static void table_sort(struct table *t)
 {
-	if (table_read(dir, t, error_r) < 0)
-		return -1;
 	bool ok = true;
 	if (t->count > 1)
 		qsort(t->entries, t->count, sizeof(*t->entries),
@@ -255,7 +254,7 @@ static int table_load(const char *dir, struct table *t, const char **error_r)
 		ok = strcmp(t->entries[i - 1].unique, t->entries[i].unique) != 0;
 	if (!ok)
 		table_restart(t);
-	return 0;
+	t->sorted = true;
 }
 
 static void table_free(struct table *t)
@@ -266,13 +265,20 @@ static void table_free(struct table *t)
 
 /* ---- matching ------------------------------------------------------ */
 
+/* table_find - by bsearch once sorted; in file order, a walk from the
+ * end, where the latest messages are (cheaper than a sort when only a
+ * few messages are looked up, as for an APPEND). */
 static struct entry *table_find(struct table *t, const char *unique)
 {
 	struct entry key = { .unique = unique };
-	if (t->count == 0)
-		return NULL;
-	return bsearch(&key, t->entries, t->count, sizeof(key),
-		       entry_by_unique);
+	if (t->sorted)
+		return t->count == 0 ? NULL :
+		       bsearch(&key, t->entries, t->count, sizeof(key),
+			       entry_by_unique);
+	for (size_t i = t->count; i-- > 0;)
+		if (strcmp(t->entries[i].unique, unique) == 0)
+			return &t->entries[i];
+	return NULL;
 }
 
 /* table_match - known messages keep their UID; the rest get 0 for now.
@@ -293,24 +299,6 @@ static size_t table_match(struct table *t, struct maildir_list *list)
 		} else {
 			news++;
 		}
-	}
-	return news;
-}
-
-/* table_number_known - like table_match() for a list of a few messages,
- * against a table in file order (not sorted: a walk is cheaper than a
- * sort for so few).  Returns how many are new. */
-static size_t table_number_known(const struct table *t,
-				 struct maildir_list *list)
-{
-	size_t news = 0;
-	for (size_t i = 0; i < list->count; i++) {
-		struct maildir_msg *m = &list->msgs[i];
-		m->uid = 0;
-		for (size_t j = t->count; j-- > 0 && m->uid == 0;)
-			if (strcmp(t->entries[j].unique, m->unique) == 0)
-				m->uid = t->entries[j].uid;
-		news += m->uid == 0;
 	}
 	return news;
 }
@@ -365,8 +353,8 @@ static int assign_new(struct table *t, struct maildir_list *list,
 	return 0;
 }
 
-/* keep_on_disk - an entry missing from the scan is dropped only if its
- * file is really gone.  The scan listed the folder before we held the
+/* keep_on_disk - (on a sorted table) an entry missing from the scan is
+ * dropped only if its file is really gone.  The scan listed the folder before we held the
  * lock, so a message delivered and numbered by another session since
  * then is missing from it, as are all others when maildir_append() syncs
  * just its new message.  Returns how many entries are dropped. */
@@ -526,53 +514,62 @@ static int msg_by_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* sync_locked - uidlist_sync() with the lock held. */
-static int sync_locked(const char *dir, struct maildir_list *list,
-		       const char **error_r)
+/* store - number the @p news new messages of @p list, sort it by UID
+ * and store the result.  Nothing new and nothing gone: the file is left
+ * alone, which keeps a scan of a quiet folder free of writes and fsyncs.
+ * Only new ones: their lines are appended.  Anything else: the whole list
+ * anew. */
+static int store(const char *dir, struct table *t, struct maildir_list *list,
+		 size_t news, size_t dropped, const char **error_r)
 {
-	struct table t;
-	size_t news, dropped = 0;
-	int ret = -1;
-	if (table_load(dir, &t, error_r) < 0)
+	if (assign_new(t, list, news, error_r) < 0)
 		return -1;
-	news = table_match(&t, list);
-	/* UIDs are 32 bits; at the end of the range the only way on is a
-	 * new UIDVALIDITY with every message numbered again. */
-	if (news > UINT32_MAX - t.uidnext) {
-		table_restart(&t);
-		news = table_match(&t, list);
-	}
-	if (assign_new(&t, list, news, error_r) < 0 ||
-	    keep_on_disk(dir, &t, &dropped, error_r) < 0)
-		goto out;
 	/* by UID: the new messages, numbered last, are now at the end */
 	if (list->count > 1)
 		qsort(list->msgs, list->count, sizeof(*list->msgs), msg_by_uid);
-	/* Nothing new and nothing gone: the file is left alone, which
-	 * keeps a scan of a quiet folder free of writes and fsyncs.  Only
-	 * new ones: appended.  Anything else: the whole list anew. */
-	if (t.fresh || dropped > 0 || (news > 0 && !t.appendable))
-		ret = table_write(dir, &t, list, error_r);
+	int ret = 0;
+	if (t->fresh || dropped > 0 || (news > 0 && !t->appendable))
+		ret = table_write(dir, t, list, error_r);
 	else if (news > 0)
-		ret = table_append(dir, &t, list, news, error_r);
-	else
-		ret = 0;
+		ret = table_append(dir, t, list, news, error_r);
 	if (ret == 0) {
-		list->uidvalidity = t.uidvalidity;
-		list->uidnext = t.uidnext;
+		list->uidvalidity = t->uidvalidity;
+		list->uidnext = t->uidnext;
 	}
-out:
-	table_free(&t);
 	return ret;
+}
+
+/* sync_table - match a whole scan against the list read into @p t, with
+ * the lock held: uidlist_sync() for every scan, uidlist_add() when the
+ * list must be written anew anyway. */
+static int sync_table(const char *dir, struct table *t,
+		      struct maildir_list *list, const char **error_r)
+{
+	size_t dropped;
+	table_sort(t);
+	size_t news = table_match(t, list);
+	/* UIDs are 32 bits; at the end of the range the only way on is a
+	 * new UIDVALIDITY with every message numbered again. */
+	if (news > UINT32_MAX - t->uidnext) {
+		table_restart(t);
+		news = table_match(t, list);
+	}
+	if (keep_on_disk(dir, t, &dropped, error_r) < 0)
+		return -1;
+	return store(dir, t, list, news, dropped, error_r);
 }
 
 int uidlist_sync(const char *dir, struct maildir_list *list,
 		 const char **error_r)
 {
+	struct table t;
 	int lock = lock_take(dir, error_r);
 	if (lock < 0)
 		return -1;
-	int ret = sync_locked(dir, list, error_r);
+	int ret = table_read(dir, &t, error_r);
+	if (ret == 0)
+		ret = sync_table(dir, &t, list, error_r);
+	table_free(&t);
 	close(lock);
 	return ret;
 }
@@ -587,24 +584,14 @@ int uidlist_add(const char *dir, struct maildir_list *list,
 	int ret = table_read(dir, &t, error_r);
 	if (ret == 0 && !t.fresh && t.appendable &&
 	    list->count <= UINT32_MAX - t.uidnext) {
-		/* every entry of the list is kept; a message is new unless
-		 * another session's scan numbered it between its rename
-		 * into place and our lock */
-		size_t news = table_number_known(&t, list);
-		ret = assign_new(&t, list, news, error_r);
-		if (ret == 0 && list->count > 1)
-			qsort(list->msgs, list->count, sizeof(*list->msgs),
-			      msg_by_uid);
-		if (ret == 0 && news > 0)
-			ret = table_append(dir, &t, list, news, error_r);
-		if (ret == 0) {
-			list->uidvalidity = t.uidvalidity;
-			list->uidnext = t.uidnext;
-		}
+		/* every entry of the list is kept (nothing is dropped); a
+		 * message is new unless another session's scan numbered it
+		 * between its rename into place and our lock */
+		ret = store(dir, &t, list, table_match(&t, list), 0, error_r);
 	} else if (ret == 0) {
 		/* a first list, a damaged one, or one in the old format:
-		 * the whole list is written anew */
-		ret = sync_locked(dir, list, error_r);
+		 * the whole list is written anew, from the table just read */
+		ret = sync_table(dir, &t, list, error_r);
 	}
 	table_free(&t);
 	close(lock);
