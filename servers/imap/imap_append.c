@@ -90,15 +90,17 @@ static const char *append_options(const struct imap_cmd *c, const char *path,
 				  "[date-time] {size}";
 }
 
-/* number_delivered - mail delivered to the target that nobody has
- * numbered yet gets its UIDs now, below the appended message's. */
-static int number_delivered(const char *path, const char **error_r)
+int imap_number_delivered(struct imap_session *s, const char *name,
+			  const char *path, const char **error_r)
 {
 	struct maildir_list list;
 	if (!maildir_has_new(path))
 		return 0;
 	if (maildir_scan(path, &list, error_r) < 0)
 		return -1;
+	trace_event(s->trace, "note %s has new mail: listed to number it "
+		    "first (%zu messages, UIDNEXT %u)", name, list.count,
+		    list.uidnext);
 	maildir_list_free(&list);
 	return 0;
 }
@@ -130,7 +132,7 @@ enum imap_action imap_cmd_append(struct imap_session *s,
 	else {
 		uint32_t uid, validity;
 		imap_flags_letters(req.flags, "", upper);
-		if (number_delivered(path, &error) < 0 ||
+		if (imap_number_delivered(s, name, path, &error) < 0 ||
 		    maildir_append_keywords(path, msg->str, msg->len, upper,
 					    req.lower, req.date, &uid, &validity,
 					    &error) < 0) {

@@ -14,6 +14,10 @@
  * the COPY attempt"), so if one message fails the copies made so far are
  * removed again.  MOVE is a COPY followed by an expunge of the originals,
  * reported with untagged EXPUNGE responses (RFC 6851 §3.3).
+ *
+ * Each copy is stored as APPEND stores a message (imap_append.c), and its
+ * UID and the target's UIDVALIDITY come back from the UID list, so a COPY
+ * does not list the target folder unless mail waits in its new/.
  */
 #include "imap_internal.h"
 
@@ -28,7 +32,7 @@ struct copy_job {
 	uint32_t *src, *dst;     /* UIDs, in order */
 	size_t *index;           /* view index of each source */
 	size_t count;
-	uint32_t uidvalidity;    /* the target's */
+	uint32_t uidvalidity;    /* the target's, as the last copy saw it */
 };
 
 /* target_letters - the message's keywords as the target's letters. */
@@ -65,7 +69,8 @@ static int copy_one(struct imap_session *s, struct copy_job *job, size_t i,
 	    maildir_read(s->mbox->path, &m->file, &data, &len, error_r) < 0)
 		return -1;
 	int r = maildir_append_keywords(job->path, data, len, upper, lower,
-					m->file.mtime, &uid, NULL, error_r);
+					m->file.mtime, &uid, &job->uidvalidity,
+					error_r);
 	free(data);
 	if (r < 0)
 		return -1;
@@ -92,23 +97,11 @@ static void undo(struct imap_session *s, struct copy_job *job)
 	maildir_list_free(&list);
 }
 
-/* number_target - a scan of the target: its UIDVALIDITY for COPYUID, and
- * UIDs for mail delivered there unseen, so the copies come after it
- * (RFC 9051 §2.3.1.1). */
-static int number_target(struct copy_job *job, const char **error_r)
-{
-	struct maildir_list list;
-	if (maildir_scan(job->path, &list, error_r) < 0)
-		return -1;
-	job->uidvalidity = list.uidvalidity;
-	maildir_list_free(&list);
-	return 0;
-}
-
-/* run_copy - every message of the set, in order; 0 or -1 (undone). */
+/* run_copy - every message of the set, in order, into the folder @p name;
+ * 0 or -1 (undone). */
 static int run_copy(struct imap_session *s, const struct imap_cmd *c,
-		    const struct imap_seqset *set, struct copy_job *job,
-		    const char **error_r)
+		    const struct imap_seqset *set, const char *name,
+		    struct copy_job *job, const char **error_r)
 {
 	size_t n = s->mbox->exists_sent;
 	job->src = calloc(n + 1, sizeof(*job->src));
@@ -119,7 +112,7 @@ static int run_copy(struct imap_session *s, const struct imap_cmd *c,
 		return -1;
 	}
 	if (keywords_load(job->path, &job->kw, error_r) < 0 ||
-	    number_target(job, error_r) < 0)
+	    imap_number_delivered(s, name, job->path, error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (imap_in_set(s, c, set, i) && copy_one(s, job, i, error_r) < 0) {
@@ -211,7 +204,7 @@ static enum imap_action copy_or_move(struct imap_session *s,
 		return IMAP_CONTINUE;
 	}
 	struct copy_job job = { .path = path };
-	int r = run_copy(s, c, &set, &job, &error);
+	int r = run_copy(s, c, &set, name, &job, &error);
 	imap_seqset_free(&set);
 	enum imap_action act;
 	if (r == 0) {

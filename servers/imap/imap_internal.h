@@ -151,6 +151,14 @@ bool imap_in_set(const struct imap_session *s, const struct imap_cmd *c,
 void imap_set_window(const struct imap_session *s, const struct imap_cmd *c,
 		     const struct imap_seqset *set, size_t *first_r,
 		     size_t *end_r);
+/**
+ * Before messages are added to the folder @p name at @p path (APPEND,
+ * COPY, MOVE): mail delivered there that nobody has numbered yet gets its
+ * UIDs first, so the added messages come last (RFC 9051 §2.3.1.1).  Lists
+ * the folder only if its new/ holds mail, and traces it when it does.
+ */
+int imap_number_delivered(struct imap_session *s, const char *name,
+			  const char *path, const char **error_r);
 /** The user has logged in: open the Maildir, enter AUTHENTICATED. */
 enum imap_action imap_login_ok(struct imap_session *s, const char *how);
 /** Leave SELECTED (CLOSE, UNSELECT, a new SELECT, LOGOUT). */

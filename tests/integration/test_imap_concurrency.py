@@ -5,6 +5,7 @@ RFC 9051 §7.3.1 (EXISTS), §7.5.1 (EXPUNGE, and when it may not be sent),
 §7.5.2 (FETCH for flag changes), RFC 2177 (IDLE).
 """
 
+import re
 import select
 import unittest
 
@@ -37,6 +38,27 @@ class TwoSessions(ImapTestCase):
         lines = self.b.command("z", "FETCH 4 BODY.PEEK[]")
         self.assertEqual(lines[0], b"* 4 FETCH (BODY[] {%d}\r\n" % len(crlf(NEW_MAIL))
                          + crlf(NEW_MAIL) + b")")
+
+    def test_copy_numbers_delivered_mail_first(self):
+        """Mail delivered to the target since anyone looked is numbered
+        before the copy, which comes last (RFC 9051 §2.3.1.1), and
+        COPYUID names the target's UIDVALIDITY (RFC 4315 §3)."""
+        self.assertEqual(self.a.tagged("a1", "CREATE Archive"), "a1 OK CREATE completed")
+        self.assertRegex(self.a.command("a2", "COPY 2 Archive")[-1],
+                         rb"^a2 OK \[COPYUID \d+ 2 1\]")
+        self.a.command("a3", "SELECT Archive")
+        self.deliver("alice", NEW_MAIL)
+        lines = self.a.command("a4", "COPY 1 INBOX")
+        m = re.match(rb"^a4 OK \[COPYUID (\d+) 1 (\d+)\]", lines[-1])
+        self.assertIsNotNone(m, lines)
+        self.assertEqual(int(m.group(2)), 5)
+        self.server.wait_trace(r"note INBOX has new mail: listed to number it first")
+        status = self.b.command("b1", "STATUS INBOX (UIDVALIDITY UIDNEXT)")
+        self.assertIn(b"UIDVALIDITY %s UIDNEXT 6" % m.group(1), status[0])
+        lines = self.b.command("b2", "UID FETCH 4:5 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        fetched = b"\n".join(lines)
+        self.assertRegex(fetched, rb"UID 4 BODY\[HEADER.FIELDS \(SUBJECT\)\] \{\d+\}\r\nSubject: Late")
+        self.assertRegex(fetched, rb"UID 5 BODY\[HEADER.FIELDS \(SUBJECT\)\] \{\d+\}\r\nSubject: Dots")
 
     def test_delivery_seen_by_both(self):
         self.deliver("alice", NEW_MAIL)
