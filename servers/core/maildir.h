@@ -52,7 +52,9 @@ struct maildir_msg {
 	off_t size;      /**< bytes in the file (LF line ends) */
 	off_t wire_size; /**< bytes with CRLF line ends, as sent on the wire */
 	time_t mtime;    /**< delivery time (file modification time) */
-	char flags[MAILDIR_FLAGS_MAX + 1]; /**< sorted flag letters */
+	/* The flags are not kept here: they are in the name, after ":2,"
+	 * (maildir_msg_flags()).  A session holds one of these for every
+	 * message of its folder, so every byte counts ten thousand times. */
 };
 
 /** The messages of one folder, sorted by UID. */
@@ -112,6 +114,12 @@ int maildir_read(const char *path, struct maildir_msg *msg, char **data_r,
 /** Remove a message for good (unlink, then fsync the directory). */
 int maildir_delete(const char *path, struct maildir_msg *msg,
 		   const char **error_r);
+
+/**
+ * The flags of @p msg: the A-Z letters after ":2," in its name, sorted,
+ * into @p out, which holds MAILDIR_FLAGS_MAX + 1 bytes.
+ */
+void maildir_msg_flags(const struct maildir_msg *msg, char *out);
 
 /**
  * Replace a message's flags (sorted, unknown letters refused) and move it

@@ -197,7 +197,6 @@ static bool entry(char **p, struct maildir_msg *m, uint32_t after)
 		free(m->name);
 		return false;
 	}
-	maildir_flags_from_name(m->name, m->flags);
 	return true;
 }
 

@@ -93,11 +93,9 @@ static int msg_fill(struct maildir_msg *m, int dfd, const char *name,
 	*m = (struct maildir_msg){ .in_new = in_new, .mtime = st->st_mtime };
 	m->name = strdup(name);
 	m->unique = strndup(name, strcspn(name, ":"));
-	if (m->name != NULL && m->unique != NULL) {
-		maildir_flags_from_name(name, m->flags);
-		if (msg_sizes(dfd, m, st->st_size) == 0)
-			return 0;
-	}
+	if (m->name != NULL && m->unique != NULL &&
+	    msg_sizes(dfd, m, st->st_size) == 0)
+		return 0;
 	int saved = m->name != NULL && m->unique != NULL ? errno : ENOMEM;
 	msg_free(m);
 	errno = saved;
@@ -262,7 +260,6 @@ static int relocate(const char *path, struct maildir_msg *msg,
 		free(msg->name);
 		msg->name = name;
 		msg->in_new = in_new;
-		maildir_flags_from_name(name, msg->flags);
 		return 1;
 	}
 	return 0;
@@ -399,8 +396,12 @@ static int rename_info(const char *path, struct maildir_msg *msg,
 	free(msg->name);
 	msg->name = name;
 	msg->in_new = false;
-	snprintf(msg->flags, sizeof(msg->flags), "%s", upper);
 	return 0;
+}
+
+void maildir_msg_flags(const struct maildir_msg *msg, char *out)
+{
+	maildir_flags_from_name(msg->name, out);
 }
 
 /* maildir_set_flags - the keyword letters the name has are kept: a POP3

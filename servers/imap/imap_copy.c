@@ -64,7 +64,8 @@ static int copy_one(struct imap_session *s, struct copy_job *job, size_t i,
 		*error_r = "message no longer exists";
 		return -1;
 	}
-	imap_flags_letters(m->flags, m->file.flags, upper);
+	maildir_msg_flags(&m->file, upper);
+	imap_flags_letters(m->flags, upper, upper);
 	if (target_letters(job, s->mbox, m->keywords, lower, error_r) < 0 ||
 	    maildir_read(s->mbox->path, &m->file, &data, &len, error_r) < 0)
 		return -1;

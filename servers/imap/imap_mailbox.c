@@ -495,7 +495,8 @@ int imap_mailbox_set_flags(struct imap_mailbox *mb, size_t i, unsigned flags,
 	if ((flags & IMAP_F_STORED) == (m->flags & IMAP_F_STORED) &&
 	    keywords == m->keywords)
 		return 0;
-	imap_flags_letters(flags, m->file.flags, upper);
+	maildir_msg_flags(&m->file, upper);
+	imap_flags_letters(flags, upper, upper);
 	for (size_t k = 0; k < IMAP_KEYWORDS_MAX; k++)
 		if (keywords & (1u << k))
 			lower[n++] = (char)('a' + k);

@@ -134,7 +134,8 @@ void imap_flags_from_name(const char *name, unsigned *flags_r,
 			  uint32_t *keywords_r);
 /** The bit of a stored system flag ("\\Seen", any case), or 0. */
 unsigned imap_flag_bit(const char *name);
-/** Maildir letters for @p flags, keeping letters we do not map (P). */
+/** Maildir letters for @p flags, keeping the letters of @p old_upper we
+ * do not map (P); @p out may be @p old_upper itself. */
 void imap_flags_letters(unsigned flags, const char *old_upper, char *out);
 
 #endif

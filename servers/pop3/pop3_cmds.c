@@ -261,9 +261,12 @@ static size_t update(struct pop3_session *s)
 				trace_event(s->trace, "error deleting "
 					    "message %zu: %s", i + 1, error);
 			}
-		} else if (s->retrieved[i] && strchr(m->flags, 'S') == NULL) {
-			char flags[MAILDIR_FLAGS_MAX + 2];
-			snprintf(flags, sizeof(flags), "%sS", m->flags);
+			continue;
+		}
+		char flags[MAILDIR_FLAGS_MAX + 2];
+		maildir_msg_flags(m, flags);
+		if (s->retrieved[i] && strchr(flags, 'S') == NULL) {
+			strcat(flags, "S"); /* sorted by maildir_set_flags() */
 			/* Not fatal: the message is still there, unflagged. */
 			if (maildir_set_flags(s->maildir, m, flags, &error) < 0)
 				trace_event(s->trace, "error flagging message "

@@ -4,6 +4,8 @@
 #define _XOPEN_SOURCE 700
 #include "fixture.h"
 
+#include "../../servers/core/maildir.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,4 +70,11 @@ char *fixture_read_file(const char *path, size_t *len_r)
 	if (len_r)
 		*len_r = len;
 	return data;
+}
+
+const char *fixture_flags(const struct maildir_msg *m)
+{
+	static char flags[MAILDIR_FLAGS_MAX + 1];
+	maildir_msg_flags(m, flags);
+	return flags;
 }
