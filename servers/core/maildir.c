@@ -228,7 +228,8 @@ int maildir_append(const char *path, const char *data, size_t len,
 }
 
 /* maildir_append_keywords - uidlist_add() numbers the new message and
- * keeps every other, without scanning the folder. */
+ * keeps every other, without listing the folder (unless it has no UID
+ * list yet, see maildir_number_added()). */
 int maildir_append_keywords(const char *path, const char *data, size_t len,
 			    const char *flags, const char *keywords,
 			    time_t mtime, uint32_t *uid_r,
@@ -250,7 +251,8 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 	if (store(path, data, len, "cur", info, mtime, &msg.name, error_r) < 0)
 		return -1;
 	msg.unique = strndup(msg.name, strcspn(msg.name, ":"));
-	int ret = msg.unique != NULL ? uidlist_add(path, &one, error_r) : -1;
+	int ret = msg.unique == NULL ? -1
+		  : maildir_number_added(path, &one, error_r) < 0 ? -1 : 0;
 	if (msg.unique == NULL)
 		*error_r = "out of memory";
 	if (ret == 0 && uid_r != NULL)
@@ -267,23 +269,6 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 }
 
 /* ---- listing ------------------------------------------------------- */
-
-bool maildir_has_new(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *error;
-	if (maildir_make_path(dir, &error, "%s/new", path) < 0)
-		return true;
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return errno != ENOENT;
-	struct dirent *de;
-	bool any = false;
-	while (!any && (de = readdir(d)) != NULL)
-		any = de->d_name[0] != '.';
-	closedir(d);
-	return any;
-}
 
 static int mkdir_one(const char *dir, const char **error_r)
 {

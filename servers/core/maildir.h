@@ -97,9 +97,15 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 /** List new/ and cur/, assigning UIDs to unseen messages (under a lock). */
 int maildir_scan(const char *path, struct maildir_list *list_r,
 		 const char **error_r);
-/** True if new/ holds a message (or cannot be read): mail delivered that
- *  may not have a UID yet.  Cheaper than a scan: no file is looked at. */
-bool maildir_has_new(const char *path);
+/**
+ * Give UIDs to the messages waiting in new/ that have none yet (mail
+ * delivered since anyone listed the folder), so that a message added
+ * next comes after them.  Only new/ is listed and the UID list appended
+ * to, so the cost does not grow with cur/.  @p numbered_r: how many got a
+ * UID now.
+ */
+int maildir_number_new(const char *path, size_t *numbered_r,
+		       const char **error_r);
 /** Free what maildir_scan() returned. */
 void maildir_list_free(struct maildir_list *list);
 

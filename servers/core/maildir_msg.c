@@ -215,6 +215,46 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 	return 0;
 }
 
+int maildir_number_added(const char *path, struct maildir_list *list,
+			 const char **error_r)
+{
+	int r = uidlist_add(path, list, error_r);
+	if (r != UIDLIST_UNLISTED)
+		return r;
+	/* a folder nobody has numbered yet (made by another program, or
+	 * its list lost): all of it first, these messages among the rest */
+	struct maildir_list all;
+	if (maildir_scan(path, &all, error_r) < 0)
+		return -1;
+	int numbered = (int)(all.count < (size_t)INT_MAX ? all.count : INT_MAX);
+	maildir_list_free(&all);
+	r = uidlist_add(path, list, error_r);
+	if (r == UIDLIST_UNLISTED) {
+		*error_r = "the folder's UID list could not be written";
+		return -1;
+	}
+	return r < 0 ? -1 : numbered;
+}
+
+int maildir_number_new(const char *path, size_t *numbered_r,
+		       const char **error_r)
+{
+	struct maildir_list list = { 0 };
+	size_t cap = 0;
+	*numbered_r = 0;
+	if (scan_dir(path, true, &list, &cap, error_r) < 0) {
+		bool missing = errno == ENOENT; /* no new/: nothing waits */
+		maildir_list_free(&list);
+		return missing ? 0 : -1;
+	}
+	int r = list.count > 0 ? maildir_number_added(path, &list, error_r) : 0;
+	maildir_list_free(&list);
+	if (r < 0)
+		return -1;
+	*numbered_r = (size_t)r;
+	return 0;
+}
+
 void maildir_list_free(struct maildir_list *list)
 {
 	if (list == NULL)

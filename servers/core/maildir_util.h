@@ -43,4 +43,11 @@ void maildir_flags_from_name(const char *name, char *out);
 void maildir_lf_count(const char *p, size_t n, char *prev, off_t *lf,
 		      off_t *crlf);
 
+struct maildir_list;
+/** uidlist_add() for messages just put in place, and if the folder has
+ * no UID list yet, a maildir_scan() of it all first; returns how many
+ * messages got a UID now, or -1. */
+int maildir_number_added(const char *path, struct maildir_list *list,
+			 const char **error_r);
+
 #endif

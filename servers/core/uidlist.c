@@ -56,6 +56,9 @@
 #define UIDLIST_LOCK    "maillab-uidlist.lock"
 /* Only one writer at a time holds the lock, so a fixed name is safe. */
 #define UIDLIST_TMP     "maillab-uidlist.tmp"
+/* uidlist_add() looks up at most this many messages by walking the
+ * table; more, and it sorts the table first. */
+#define UIDLIST_WALK_MAX 8
 /* Largest list we read: about a million messages at 64 bytes a line. */
 #define UIDLIST_SIZE_MAX (64u * 1024 * 1024)
 
@@ -515,10 +518,10 @@ static int msg_by_uid(const void *a, const void *b)
 }
 
 /* store - number the @p news new messages of @p list, sort it by UID
- * and store the result.  Nothing new and nothing gone: the file is left
- * alone, which keeps a scan of a quiet folder free of writes and fsyncs.
- * Only new ones: their lines are appended.  Anything else: the whole list
- * anew. */
+ * and store the result; returns @p news, or -1.  Nothing new and nothing
+ * gone: the file is left alone, which keeps a scan of a quiet folder free
+ * of writes and fsyncs.  Only new ones: their lines are appended.
+ * Anything else: the whole list anew. */
 static int store(const char *dir, struct table *t, struct maildir_list *list,
 		 size_t news, size_t dropped, const char **error_r)
 {
@@ -532,11 +535,11 @@ static int store(const char *dir, struct table *t, struct maildir_list *list,
 		ret = table_write(dir, t, list, error_r);
 	else if (news > 0)
 		ret = table_append(dir, t, list, news, error_r);
-	if (ret == 0) {
-		list->uidvalidity = t->uidvalidity;
-		list->uidnext = t->uidnext;
-	}
-	return ret;
+	if (ret < 0)
+		return -1;
+	list->uidvalidity = t->uidvalidity;
+	list->uidnext = t->uidnext;
+	return news > INT_MAX ? INT_MAX : (int)news;
 }
 
 /* sync_table - match a whole scan against the list read into @p t, with
@@ -571,7 +574,7 @@ int uidlist_sync(const char *dir, struct maildir_list *list,
 		ret = sync_table(dir, &t, list, error_r);
 	table_free(&t);
 	close(lock);
-	return ret;
+	return ret < 0 ? -1 : 0;
 }
 
 int uidlist_add(const char *dir, struct maildir_list *list,
@@ -582,15 +585,26 @@ int uidlist_add(const char *dir, struct maildir_list *list,
 	if (lock < 0)
 		return -1;
 	int ret = table_read(dir, &t, error_r);
-	if (ret == 0 && !t.fresh && t.appendable &&
-	    list->count <= UINT32_MAX - t.uidnext) {
+	if (ret == 0 && t.fresh) {
+		/* no list yet, or one that cannot be trusted: numbering only
+		 * these messages would put them ahead of the rest of the
+		 * folder, so nothing is written and the caller lists it all */
+		ret = UIDLIST_UNLISTED;
+	} else if (ret == 0 && t.appendable &&
+		   list->count <= UINT32_MAX - t.uidnext) {
 		/* every entry of the list is kept (nothing is dropped); a
 		 * message is new unless another session's scan numbered it
-		 * between its rename into place and our lock */
-		ret = store(dir, &t, list, table_match(&t, list), 0, error_r);
+		 * between its rename into place and our lock.  Many to look
+		 * up (a full new/): sorted first, for bsearch. */
+		if (list->count > UIDLIST_WALK_MAX)
+			table_sort(&t);
+		ret = t.fresh ? UIDLIST_UNLISTED
+			      : store(dir, &t, list, table_match(&t, list), 0,
+				      error_r);
 	} else if (ret == 0) {
-		/* a first list, a damaged one, or one in the old format:
-		 * the whole list is written anew, from the table just read */
+		/* a list in the old format (or at the end of the UID
+		 * range): written anew, from the table just read, keeping
+		 * every entry whose file is still there */
 		ret = sync_table(dir, &t, list, error_r);
 	}
 	table_free(&t);

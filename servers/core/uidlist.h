@@ -39,11 +39,18 @@
 int uidlist_sync(const char *dir, struct maildir_list *list,
 		 const char **error_r);
 
+/** uidlist_add(): the folder has no UID list that can be trusted yet. */
+#define UIDLIST_UNLISTED (-2)
+
 /**
- * Number the messages of @p list, all new to the folder (just delivered
- * or appended), and keep every other entry: unlike uidlist_sync(), the
+ * Number the messages of @p list (just appended, or found in new/) that
+ * have no UID yet, and keep every other entry: unlike uidlist_sync(), the
  * folder is not read.  The new lines are appended and fdatasync'ed before
  * it returns.  Sets list->uidvalidity/uidnext, sorts list->msgs by UID.
+ * Returns how many messages got a new UID, or -1 on error, or
+ * UIDLIST_UNLISTED when the folder has no list yet (or only a damaged
+ * one): nothing is written, and the caller must first number the whole
+ * folder (maildir_scan()) so that its older messages come first.
  */
 int uidlist_add(const char *dir, struct maildir_list *list,
 		const char **error_r);

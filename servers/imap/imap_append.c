@@ -16,11 +16,12 @@
  * (RFC 9051 §6.3.12) so that the client knows to CREATE it first.
  *
  * The new message's UID comes from the UID list (uidlist_add()), so an
- * APPEND costs the same in a folder of ten messages or of a hundred
- * thousand.  Only if new/ holds mail, which may have been delivered since
- * anyone last looked, is the folder listed first: that mail is numbered
- * before the appended message, which then comes last, as the newest
- * (RFC 9051 §2.3.1.1: UIDs ascend in the order messages are added).
+ * APPEND costs about the same in a folder of ten messages or of a hundred
+ * thousand.  First, new/ is listed (cur/ is not): mail waiting there may
+ * have been delivered since anyone last looked, and any that has no UID
+ * yet is numbered before the appended message, which then comes last, as
+ * the newest (RFC 9051 §2.3.1.1: UIDs ascend in the order messages are
+ * added).
  */
 #include "imap_internal.h"
 
@@ -93,15 +94,12 @@ static const char *append_options(const struct imap_cmd *c, const char *path,
 int imap_number_delivered(struct imap_session *s, const char *name,
 			  const char *path, const char **error_r)
 {
-	struct maildir_list list;
-	if (!maildir_has_new(path))
-		return 0;
-	if (maildir_scan(path, &list, error_r) < 0)
+	size_t numbered;
+	if (maildir_number_new(path, &numbered, error_r) < 0)
 		return -1;
-	trace_event(s->trace, "note %s has new mail: listed to number it "
-		    "first (%zu messages, UIDNEXT %u)", name, list.count,
-		    list.uidnext);
-	maildir_list_free(&list);
+	if (numbered > 0)
+		trace_event(s->trace, "note %s: %zu message(s) delivered to "
+			    "new/ numbered first", name, numbered);
 	return 0;
 }
 

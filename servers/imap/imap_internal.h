@@ -155,7 +155,7 @@ void imap_set_window(const struct imap_session *s, const struct imap_cmd *c,
  * Before messages are added to the folder @p name at @p path (APPEND,
  * COPY, MOVE): mail delivered there that nobody has numbered yet gets its
  * UIDs first, so the added messages come last (RFC 9051 §2.3.1.1).  Lists
- * the folder only if its new/ holds mail, and traces it when it does.
+ * new/ only (maildir_number_new()), and traces what it numbered.
  */
 int imap_number_delivered(struct imap_session *s, const char *name,
 			  const char *path, const char **error_r);

@@ -52,7 +52,7 @@ class TwoSessions(ImapTestCase):
         m = re.match(rb"^a4 OK \[COPYUID (\d+) 1 (\d+)\]", lines[-1])
         self.assertIsNotNone(m, lines)
         self.assertEqual(int(m.group(2)), 5)
-        self.server.wait_trace(r"note INBOX has new mail: listed to number it first")
+        self.server.wait_trace(r"note INBOX: 1 message\(s\) delivered to new/ numbered first")
         status = self.b.command("b1", "STATUS INBOX (UIDVALIDITY UIDNEXT)")
         self.assertIn(b"UIDVALIDITY %s UIDNEXT 6" % m.group(1), status[0])
         lines = self.b.command("b2", "UID FETCH 4:5 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")

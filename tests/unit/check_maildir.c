@@ -617,25 +617,83 @@ START_TEST(test_append)
 }
 END_TEST
 
-/* maildir_has_new(): mail waiting in new/, and nothing else, says yes. */
-START_TEST(test_has_new)
+/* maildir_number_new(): mail waiting in new/ without a UID gets one,
+ * appended to the UID list (cur/ is not listed); mail numbered already,
+ * an empty new/ or none at all number nothing. */
+START_TEST(test_number_new)
 {
 	struct box b;
 	struct maildir_list list;
 	const char *err = NULL;
+	size_t n = 99;
+	char file[PATH_MAX];
+	struct stat before, after;
 	box_open(&b);
-	ck_assert(!maildir_has_new(b.path));
-	ck_assert_int_eq(maildir_append(b.path, "y\n", 2, "S", 0, NULL, &err), 0);
-	ck_assert(!maildir_has_new(b.path)); /* cur/ only */
-	free(deliver(&b, "waiting\n"));
-	ck_assert(maildir_has_new(b.path));
+	ck_assert_int_eq(maildir_number_new(b.path, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	uint32_t uid;
+	ck_assert_int_eq(maildir_append(b.path, "y\n", 2, "S", 0, &uid, &err), 0);
+	ck_assert_uint_eq(uid, 1);
+	ck_assert_int_eq(maildir_number_new(b.path, &n, &err), 0);
+	ck_assert_uint_eq(n, 0); /* cur/ only */
+	char *waiting = deliver(&b, "waiting\n");
+	box_file(&b, ".", "maillab-uidlist", file);
+	ck_assert_int_eq(stat(file, &before), 0);
+	ck_assert_msg(maildir_number_new(b.path, &n, &err) == 0, "%s", err);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(stat(file, &after), 0);
+	ck_assert_uint_eq(after.st_ino, before.st_ino); /* appended, not rewritten */
+	ck_assert_int_eq(maildir_number_new(b.path, &n, &err), 0);
+	ck_assert_uint_eq(n, 0); /* numbered already */
+	ck_assert_int_eq(maildir_append(b.path, "z\n", 2, NULL, 0, &uid, &err), 0);
+	ck_assert_uint_eq(uid, 3);
 	scan(&b, &list);
+	ck_assert_uint_eq(by_unique(&list, waiting)->uid, 2);
+	ck_assert(by_unique(&list, waiting)->in_new); /* numbered, not moved */
 	maildir_list_free(&list);
-	ck_assert(maildir_has_new(b.path)); /* a scan numbers it, moves nothing */
 	char *gone = fixture_tmpdir();
-	ck_assert(!maildir_has_new(gone)); /* no new/ at all */
+	ck_assert_int_eq(maildir_number_new(gone, &n, &err), 0); /* no new/ */
+	ck_assert_uint_eq(n, 0);
 	fixture_rmtree(gone);
 	free(gone);
+	free(waiting);
+	box_close(&b);
+}
+END_TEST
+
+/* A folder another program filled, with no UID list yet: adding to it
+ * numbers what was there first, oldest first, and the added message
+ * last - not UID 1 ahead of older mail. */
+START_TEST(test_add_to_unnumbered_folder)
+{
+	struct box b;
+	struct maildir_list list;
+	const char *err = NULL;
+	size_t n = 0;
+	uint32_t uid = 0, validity = 0;
+	box_open(&b);
+	put_file(&b, "cur", "1000000001.M1P1.old:2,S", "old\n", 1000000001);
+	put_file(&b, "new", "1000000002.M1P1.newer", "newer\n", 1000000002);
+	ck_assert_msg(maildir_number_new(b.path, &n, &err) == 0, "%s", err);
+	ck_assert_uint_eq(n, 2); /* the whole folder, listed once */
+	ck_assert_int_eq(maildir_append_keywords(b.path, "x\n", 2, NULL, NULL, 0,
+						 &uid, &validity, &err), 0);
+	ck_assert_uint_eq(uid, 3);
+	scan(&b, &list);
+	ck_assert_uint_eq(list.uidvalidity, validity);
+	ck_assert_uint_eq(by_unique(&list, "1000000001.M1P1.old")->uid, 1);
+	ck_assert_uint_eq(by_unique(&list, "1000000002.M1P1.newer")->uid, 2);
+	maildir_list_free(&list);
+	/* the same without the new/ step: APPEND alone lists the folder */
+	struct box c;
+	box_open(&c);
+	put_file(&c, "cur", "1000000001.M1P1.old:2,S", "old\n", 1000000001);
+	ck_assert_int_eq(maildir_append(c.path, "x\n", 2, NULL, 0, &uid, &err), 0);
+	ck_assert_uint_eq(uid, 2);
+	scan(&c, &list);
+	ck_assert_uint_eq(by_unique(&list, "1000000001.M1P1.old")->uid, 1);
+	maildir_list_free(&list);
+	box_close(&c);
 	box_close(&b);
 }
 END_TEST
@@ -676,7 +734,8 @@ Suite *maildir_suite(void)
 	tcase_add_test(tc, test_foreign_maildir);
 	tcase_add_test(tc, test_same_message_in_new_and_cur);
 	tcase_add_test(tc, test_append);
-	tcase_add_test(tc, test_has_new);
+	tcase_add_test(tc, test_number_new);
+	tcase_add_test(tc, test_add_to_unnumbered_folder);
 	tcase_add_test(tc, test_scan_not_a_maildir);
 	suite_add_tcase(s, tc);
 	return s;

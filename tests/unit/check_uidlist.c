@@ -325,7 +325,7 @@ START_TEST(test_add_appends)
 	ck_assert_int_eq(stat(file, &st1), 0);
 	char *before = read_list(dir);
 	add(&l2, "c", 3);
-	ck_assert_msg(uidlist_add(dir, &l2, &err) == 0, "add: %s", err);
+	ck_assert_msg(uidlist_add(dir, &l2, &err) == 1, "add: %s", err);
 	ck_assert_uint_eq(l2.msgs[0].uid, 3);
 	ck_assert_uint_eq(l2.uidnext, 4);
 	ck_assert_uint_eq(l2.uidvalidity, l1.uidvalidity);
@@ -385,6 +385,46 @@ START_TEST(test_add_of_a_numbered_message)
 }
 END_TEST
 
+/* uidlist_add() of many messages (a full new/): the table is sorted for
+ * the lookups; numbered ones keep their UIDs, only the others are
+ * appended, after the last line. */
+START_TEST(test_add_many_known_and_new)
+{
+	char *dir = fixture_tmpdir(), name[16];
+	struct maildir_list all = { 0 }, many = { 0 };
+	const char *err = NULL;
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		add(&all, name, 100 + i);
+	}
+	sync_ok(dir, &all);
+	char *before = read_list(dir);
+	add(&many, "z2", 300);
+	for (int i = 14; i >= 5; i--) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		add(&many, name, 100 + i);
+	}
+	add(&many, "z1", 200);
+	ck_assert_msg(uidlist_add(dir, &many, &err) == 2, "add: %s", err);
+	for (int i = 5; i <= 14; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		ck_assert_uint_eq(uid_of(&many, name), (uint32_t)i + 1);
+	}
+	ck_assert_uint_eq(uid_of(&many, "z1"), 21);
+	ck_assert_uint_eq(uid_of(&many, "z2"), 22);
+	ck_assert_uint_eq(many.uidnext, 23);
+	char *after = read_list(dir), expect[2048];
+	snprintf(expect, sizeof(expect), "%s21 z1\n22 z2\n", before);
+	ck_assert_str_eq(after, expect);
+	free(before);
+	free(after);
+	maildir_list_free(&all);
+	maildir_list_free(&many);
+	fixture_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* A crash in the middle of an append leaves a line without its newline:
  * it is ignored (UIDVALIDITY stays), and the next append replaces it. */
 START_TEST(test_torn_append_ignored)
@@ -395,7 +435,7 @@ START_TEST(test_torn_append_ignored)
 	static const char torn[] = "V2 5 3\n1 a\n2 b\n7 hal";
 	write_list(dir, torn, sizeof(torn) - 1);
 	add(&list, "c", 3);
-	ck_assert_msg(uidlist_add(dir, &list, &err) == 0, "add: %s", err);
+	ck_assert_msg(uidlist_add(dir, &list, &err) == 1, "add: %s", err);
 	ck_assert_uint_eq(list.uidvalidity, 5);
 	ck_assert_uint_eq(list.msgs[0].uid, 3);
 	char *text = read_list(dir);
@@ -408,7 +448,7 @@ START_TEST(test_torn_append_ignored)
 END_TEST
 
 /* A list of the old format is read as it is, and uidlist_add() writes it
- * anew as V2 rather than append to it; a missing list starts afresh. */
+ * anew as V2 rather than append to it; a missing list is not started. */
 START_TEST(test_add_to_old_or_missing_list)
 {
 	char *dir = fixture_tmpdir(), sub[1024], file[PATH_MAX];
@@ -421,17 +461,21 @@ START_TEST(test_add_to_old_or_missing_list)
 	fixture_write_file(file, "x\n", 2);
 	write_list(dir, old, sizeof(old) - 1);
 	add(&list, "y", 1);
-	ck_assert_msg(uidlist_add(dir, &list, &err) == 0, "add: %s", err);
+	ck_assert_msg(uidlist_add(dir, &list, &err) == 1, "add: %s", err);
 	ck_assert_uint_eq(list.uidvalidity, 5);
 	ck_assert_uint_eq(list.msgs[0].uid, 3);
 	char *text = read_list(dir);
 	ck_assert_str_eq(text, "V2 5 4\n1 x\n3 y\n");
 	free(text);
+	/* no list at all: nothing is numbered or written; the caller
+	 * must list the whole folder first */
 	char *other = fixture_tmpdir();
 	add(&fresh, "z", 1);
-	ck_assert_msg(uidlist_add(other, &fresh, &err) == 0, "add: %s", err);
-	ck_assert_uint_eq(fresh.msgs[0].uid, 1);
-	ck_assert_uint_eq(fresh.uidnext, 2);
+	ck_assert_int_eq(uidlist_add(other, &fresh, &err), UIDLIST_UNLISTED);
+	ck_assert_uint_eq(fresh.msgs[0].uid, 0);
+	char missing[PATH_MAX];
+	file_path(other, "maillab-uidlist", missing);
+	ck_assert_ptr_null(fixture_read_file(missing, NULL));
 	maildir_list_free(&list);
 	maildir_list_free(&fresh);
 	fixture_rmtree(dir);
@@ -492,6 +536,7 @@ Suite *uidlist_suite(void)
 	tcase_add_test(tc, test_add_appends);
 	tcase_add_test(tc, test_torn_append_ignored);
 	tcase_add_test(tc, test_add_of_a_numbered_message);
+	tcase_add_test(tc, test_add_many_known_and_new);
 	tcase_add_test(tc, test_add_to_old_or_missing_list);
 	suite_add_tcase(s, tc);
 	return s;
