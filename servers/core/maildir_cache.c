@@ -133,15 +133,15 @@ static bool timespec_at(char **p, struct timespec *t)
 	return true;
 }
 
-/* header - the first line; true if it describes @p stamp. */
-static bool header(char **p, const struct maildir_stamp *stamp,
-		   struct maildir_list *list, size_t *count_r)
+/* header - the first line: none, the current listing, or an old one. */
+static enum maildir_cached header(char **p, const struct maildir_stamp *stamp,
+				  struct maildir_list *list, size_t *count_r)
 {
 	struct maildir_stamp saved;
 	unsigned long long ino, size, v, next, count;
 	const char magic[] = CACHE_FILE " 2 ";
 	if (strncmp(*p, magic, sizeof(magic) - 1) != 0)
-		return false;
+		return MAILDIR_CACHED_NONE;
 	*p += sizeof(magic) - 1;
 	if (!timespec_at(p, &saved.new_mtime) || !timespec_at(p, &saved.cur_mtime) ||
 	    !number(p, ' ', UINT64_MAX, &ino) ||
@@ -149,13 +149,14 @@ static bool header(char **p, const struct maildir_stamp *stamp,
 	    !number(p, ' ', INT64_MAX, &size) ||
 	    !number(p, ' ', UINT32_MAX, &v) || !number(p, ' ', UINT32_MAX, &next) ||
 	    !number(p, '\n', CACHE_SIZE_MAX, &count))
-		return false;
+		return MAILDIR_CACHED_NONE;
 	saved.uidlist_ino = (ino_t)ino;
 	saved.uidlist_size = (off_t)size;
 	list->uidvalidity = (uint32_t)v;
 	list->uidnext = (uint32_t)next;
 	*count_r = (size_t)count;
-	return maildir_stamp_same(&saved, stamp);
+	return maildir_stamp_same(&saved, stamp) ? MAILDIR_CACHED_CURRENT
+						  : MAILDIR_CACHED_OLD;
 }
 
 /* safe_name - a message file name in this folder, never a path: the
@@ -200,22 +201,24 @@ static bool entry(char **p, struct maildir_msg *m, uint32_t after)
 	return true;
 }
 
-int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
-		       struct maildir_list *list_r)
+enum maildir_cached maildir_cache_load(const char *path,
+				       const struct maildir_stamp *stamp,
+				       struct maildir_list *list_r)
 {
 	memset(list_r, 0, sizeof(*list_r));
 	size_t size = 0;
 	char *text = map_cache(path, &size);
 	size_t count;
 	if (text == NULL)
-		return 0;
+		return MAILDIR_CACHED_NONE;
 	char *p = text, *end = text + size;
-	if (!header(&p, stamp, list_r, &count) ||
+	enum maildir_cached got = header(&p, stamp, list_r, &count);
+	if (got == MAILDIR_CACHED_NONE ||
 	    (count > 0 &&
 	     (list_r->msgs = calloc(count, sizeof(*list_r->msgs))) == NULL)) {
 		munmap(text, size);
 		memset(list_r, 0, sizeof(*list_r));
-		return 0;
+		return MAILDIR_CACHED_NONE;
 	}
 	uint32_t last = 0;
 	while (list_r->count < count && p < end &&
@@ -226,9 +229,9 @@ int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
 	munmap(text, size);
 	if (!whole) {
 		maildir_list_free(list_r);
-		return 0;
+		return MAILDIR_CACHED_NONE;
 	}
-	return 1;
+	return got;
 }
 
 /* ---- writing ------------------------------------------------------- */

@@ -21,6 +21,12 @@
  * than a second before the scan began; any later change gives them a
  * time the cache does not know.
  *
+ * After a change the listing is out of date, but not what it says of each
+ * message: a Maildir file never changes its text, and a rename keeps its
+ * size and time.  So the next scan reads both directories again (their
+ * names only) and stat(2)s only the files the old listing does not know:
+ * when mail arrives in a folder of 10,000 messages, one, not 10,000.
+ *
  * The cache is not precious: it is written without fsync, any file that
  * does not parse (or names a file outside the folder) is ignored, and
  * deleting it only costs one full scan.
@@ -60,13 +66,25 @@ bool maildir_stamp_same(const struct maildir_stamp *a,
 bool maildir_stamp_settled(const char *path, const struct maildir_stamp *before,
 			   time_t scan_started, struct maildir_stamp *after_r);
 
+/** What maildir_cache_load() found. */
+enum maildir_cached {
+	MAILDIR_CACHED_NONE,    /**< no cache, or one that does not parse */
+	MAILDIR_CACHED_CURRENT, /**< the folder's listing: nothing changed */
+	MAILDIR_CACHED_OLD,     /**< the listing of an earlier scan */
+};
+
 /**
- * The listing the cache holds for a folder whose stamp is still
- * @p stamp: 1 and @p list_r filled (sorted by UID), or 0 if there is no
- * cache that can be trusted (then @p list_r is empty).
+ * The listing the cache holds, in @p list_r (sorted by UID):
+ * MAILDIR_CACHED_CURRENT if the folder's stamp is still @p stamp, so the
+ * listing is the folder's; MAILDIR_CACHED_OLD if the folder changed
+ * since; MAILDIR_CACHED_NONE (and @p list_r empty) if there is none.
+ * An old listing is not the folder's, but what it says of each message
+ * still holds: a Maildir file never changes its text, and a rename (new
+ * flags, new/ to cur/) keeps its size, its time and its unique part.
  */
-int maildir_cache_load(const char *path, const struct maildir_stamp *stamp,
-		       struct maildir_list *list_r);
+enum maildir_cached maildir_cache_load(const char *path,
+				       const struct maildir_stamp *stamp,
+				       struct maildir_list *list_r);
 
 /**
  * Save @p list, the result of a full scan that began at @p scan_started

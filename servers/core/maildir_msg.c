@@ -102,22 +102,102 @@ static int msg_fill(struct maildir_msg *m, int dfd, const char *name,
 	return -1;
 }
 
+/* ---- what an earlier listing knew ----------------------------------- */
+
+/* The messages of an earlier listing (an old cache), by unique part. */
+struct known {
+	struct maildir_list list;
+	const struct maildir_msg **by_unique;
+	size_t count;
+};
+
+static int known_order(const void *a, const void *b)
+{
+	return strcmp((*(const struct maildir_msg *const *)a)->unique,
+		      (*(const struct maildir_msg *const *)b)->unique);
+}
+
+/* known_index - @p list (taken over) sorted by unique part; without
+ * memory for the index, nothing is known, which only costs stat(2)s. */
+static void known_index(struct known *k, struct maildir_list *list)
+{
+	k->list = *list;
+	k->count = 0;
+	k->by_unique = list->count > 0 ? malloc(list->count * sizeof(*k->by_unique))
+				       : NULL;
+	if (k->by_unique == NULL)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		k->by_unique[k->count++] = &list->msgs[i];
+	qsort(k->by_unique, k->count, sizeof(*k->by_unique), known_order);
+}
+
+/* known_find - the earlier entry for the file @p name: the same unique
+ * part (the name up to ':'), whatever its flags are now; or NULL. */
+static const struct maildir_msg *known_find(const struct known *k,
+					    const char *name)
+{
+	size_t n = strcspn(name, ":"), lo = 0, hi = k->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *u = k->by_unique[mid]->unique;
+		int c = strncmp(name, u, n);
+		if (c == 0 && u[n] != '\0')
+			c = -1; /* name's unique is a prefix of u: it sorts first */
+		if (c == 0)
+			return k->by_unique[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static void known_free(struct known *k)
+{
+	free(k->by_unique);
+	maildir_list_free(&k->list);
+}
+
+/* msg_known - the fields of one message from what an earlier listing knew
+ * of it: only the name and the directory may have changed. */
+static int msg_known(struct maildir_msg *m, const struct maildir_msg *old,
+		     const char *name, bool in_new)
+{
+	*m = (struct maildir_msg){ .in_new = in_new, .mtime = old->mtime,
+				   .size = old->size,
+				   .wire_size = old->wire_size };
+	m->name = strdup(name);
+	m->unique = strdup(old->unique);
+	if (m->name != NULL && m->unique != NULL)
+		return 0;
+	msg_free(m);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* ---- listing --------------------------------------------------------- */
+
 /* add_entry - one directory entry: 0 added or skipped, -1 error.  A file
  * that vanished since readdir() was deleted, or renamed by someone else
- * and is then seen under its new name in cur/. */
+ * and is then seen under its new name in cur/.  A file @p known knows is
+ * taken from there: no stat(2). */
 static int add_entry(struct maildir_list *list, size_t *cap, int dfd,
-		     const char *name, bool in_new, const char **error_r)
+		     const char *name, bool in_new, const struct known *known,
+		     const char **error_r)
 {
 	struct stat st;
 	if (!looks_like_message(name))
 		return 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	const struct maildir_msg *old = known_find(known, name);
+	if (old == NULL && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		*error_r = maildir_sys_error("stat message");
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (old == NULL && !S_ISREG(st.st_mode))
 		return 0;
 	if (list->count == *cap) {
 		size_t n = *cap != 0 ? *cap * 2 : 64;
@@ -129,7 +209,9 @@ static int add_entry(struct maildir_list *list, size_t *cap, int dfd,
 		list->msgs = p;
 		*cap = n;
 	}
-	if (msg_fill(&list->msgs[list->count], dfd, name, &st, in_new) == 0) {
+	struct maildir_msg *m = &list->msgs[list->count];
+	if ((old != NULL ? msg_known(m, old, name, in_new)
+			 : msg_fill(m, dfd, name, &st, in_new)) == 0) {
 		list->count++;
 	} else if (errno != ENOENT) {
 		*error_r = maildir_sys_error("read message");
@@ -139,7 +221,8 @@ static int add_entry(struct maildir_list *list, size_t *cap, int dfd,
 }
 
 static int scan_dir(const char *path, bool in_new, struct maildir_list *list,
-		    size_t *cap, const char **error_r)
+		    size_t *cap, const struct known *known,
+		    const char **error_r)
 {
 	char dir[PATH_MAX];
 	if (maildir_make_path(dir, error_r, "%s/%s", path, in_new ? "new" : "cur") < 0)
@@ -152,7 +235,8 @@ static int scan_dir(const char *path, bool in_new, struct maildir_list *list,
 	int ret = 0;
 	struct dirent *de;
 	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL)
-		ret = add_entry(list, cap, dirfd(d), de->d_name, in_new, error_r);
+		ret = add_entry(list, cap, dirfd(d), de->d_name, in_new, known,
+				error_r);
 	if (ret == 0 && errno != 0) {
 		*error_r = maildir_sys_error("read directory");
 		ret = -1;
@@ -191,17 +275,30 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 {
 	size_t cap = 0;
 	struct maildir_stamp before;
+	struct maildir_list old = { 0 };
+	struct known known = { 0 };
 	time_t started = time(NULL);
 	/* a folder nobody changed since the last full scan lists as it did
 	 * then: three stat(2) calls instead of one per message */
 	bool stamped = maildir_stamp_read(path, &before) == 0;
-	if (stamped && maildir_cache_load(path, &before, list_r) == 1)
+	enum maildir_cached cached = stamped
+		? maildir_cache_load(path, &before, &old) : MAILDIR_CACHED_NONE;
+	if (cached == MAILDIR_CACHED_CURRENT) {
+		*list_r = old;
 		return 0;
+	}
+	/* Something changed - mail arrived, or flags, or a message left -
+	 * so both directories are read again; but a message the old
+	 * listing knows by its unique part needs no stat(2): only new
+	 * files are looked at, not the whole folder. */
+	known_index(&known, &old);
 	memset(list_r, 0, sizeof(*list_r));
 	/* new/ before cur/: a message moved from new/ to cur/ during the
 	 * scan is then seen at least once, never missed. */
-	if (scan_dir(path, true, list_r, &cap, error_r) < 0 ||
-	    scan_dir(path, false, list_r, &cap, error_r) < 0) {
+	int r = scan_dir(path, true, list_r, &cap, &known, error_r) < 0 ||
+		scan_dir(path, false, list_r, &cap, &known, error_r) < 0 ? -1 : 0;
+	known_free(&known);
+	if (r < 0) {
 		maildir_list_free(list_r);
 		return -1;
 	}
@@ -242,7 +339,8 @@ int maildir_number_new(const char *path, size_t *numbered_r,
 	struct maildir_list list = { 0 };
 	size_t cap = 0;
 	*numbered_r = 0;
-	if (scan_dir(path, true, &list, &cap, error_r) < 0) {
+	const struct known none = { 0 };
+	if (scan_dir(path, true, &list, &cap, &none, error_r) < 0) {
 		bool missing = errno == ENOENT; /* no new/: nothing waits */
 		maildir_list_free(&list);
 		return missing ? 0 : -1;

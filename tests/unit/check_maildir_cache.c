@@ -1,7 +1,8 @@
 /*
- * check_maildir_cache.c - the saved listing of a quiet folder: used only
- * while new/, cur/ and the UID list are as they were, never saved for a
- * folder that changed within the last second, and ignored when it does
+ * check_maildir_cache.c - the saved listing of a quiet folder: used whole
+ * only while new/, cur/ and the UID list are as they were, and after a
+ * change only for what it says of each message it knows; never saved for
+ * a folder that changed within the last second, and ignored when it does
  * not parse or names a file outside the folder.  Time is moved by setting
  * the directories' modification times, as another process's rename would.
  */
@@ -74,8 +75,8 @@ static void scan(struct maildir_list *list)
 	ck_assert_msg(maildir_scan(path, list, &err) == 0, "scan: %s", err);
 }
 
-/* loads - does the cache describe the folder as it is now? */
-static int loads(struct maildir_list *list)
+/* loads - does the cache describe the folder as it is now, or as it was? */
+static enum maildir_cached loads(struct maildir_list *list)
 {
 	struct maildir_stamp stamp;
 	ck_assert_int_eq(maildir_stamp_read(path, &stamp), 0);
@@ -95,7 +96,7 @@ START_TEST(a_quiet_folder_lists_from_the_cache)
 	struct maildir_list first, cached;
 	scan(&first); /* assigns UIDs (writes the UID list), saves the cache */
 	ck_assert(cache_exists());
-	ck_assert_int_eq(loads(&cached), 1);
+	ck_assert_int_eq(loads(&cached), MAILDIR_CACHED_CURRENT);
 	ck_assert_uint_eq(cached.count, 2);
 	ck_assert_uint_eq(cached.uidvalidity, first.uidvalidity);
 	ck_assert_uint_eq(cached.uidnext, first.uidnext);
@@ -128,8 +129,8 @@ START_TEST(a_rename_makes_it_stale)
 	snprintf(from, sizeof(from), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,S", path);
 	snprintf(to, sizeof(to), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,FS", path);
 	ck_assert_int_eq(rename(from, to), 0);
-	ck_assert_int_eq(loads(&list), 0);
-	ck_assert_uint_eq(list.count, 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_OLD);
+	maildir_list_free(&list);
 	scan(&list);
 	ck_assert_str_eq(fixture_flags(&list.msgs[0]), "FS");
 	maildir_list_free(&list);
@@ -157,7 +158,8 @@ START_TEST(a_new_uid_list_makes_it_stale)
 	char file[PATH_MAX];
 	snprintf(file, sizeof(file), "%s/maillab-uidlist", path);
 	ck_assert_int_eq(unlink(file), 0);
-	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_OLD);
+	maildir_list_free(&list);
 }
 END_TEST
 
@@ -180,7 +182,8 @@ START_TEST(an_appended_uid_list_makes_it_stale)
 	close(fd);
 	struct timespec times[2] = { st.st_atim, st.st_mtim };
 	ck_assert_int_eq(utimensat(AT_FDCWD, file, times, 0), 0);
-	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_OLD);
+	maildir_list_free(&list);
 }
 END_TEST
 
@@ -214,21 +217,67 @@ START_TEST(a_bad_cache_is_ignored)
 	snprintf(line, sizeof(line), "%u c 1 6 8 ../../etc/passwd\n"
 		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid, uid + 1);
 	write_cache(line);
-	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
 	/* one line short of the count */
 	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n",
 		 uid);
 	write_cache(line);
-	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
 	/* UIDs out of order */
 	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
 		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid + 1, uid);
 	write_cache(line);
-	ck_assert_int_eq(loads(&list), 0);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
 	/* and the scan still lists the folder right */
 	scan(&list);
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.msgs[0].name, "1700000001.M1P1.host,S=6,W=8:2,S");
+	maildir_list_free(&list);
+}
+END_TEST
+
+/* After a change, a scan reads both directories again but takes what an
+ * old listing says of a message it knows by its unique part - size and
+ * time - instead of a stat(2); here the cache is edited to say what the
+ * files do not, which shows where each figure came from.  A new file is
+ * looked at, a renamed one keeps its figures under its new name and
+ * flags, and a deleted one is gone. */
+START_TEST(an_old_listing_spares_the_stats)
+{
+	struct maildir_list list;
+	two_messages();
+	age(10);
+	scan(&list);
+	uint32_t uid = list.msgs[0].uid;
+	maildir_list_free(&list);
+	char line[512];
+	snprintf(line, sizeof(line), "%u c 1234567 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
+		 "%u n 7654321 3 4 1700000002.M2P1.host,S=3,W=4\n", uid, uid + 1);
+	write_cache(line);
+	char from[PATH_MAX], to[PATH_MAX];
+	snprintf(from, sizeof(from), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,S", path);
+	snprintf(to, sizeof(to), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,FS", path);
+	ck_assert_int_eq(rename(from, to), 0);
+	snprintf(from, sizeof(from), "%s/new/1700000002.M2P1.host,S=3,W=4", path);
+	ck_assert_int_eq(unlink(from), 0);
+	put("new", "1700000003.M3P1.host", "new\r\nmail\r\n");
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_OLD);
+	maildir_list_free(&list);
+	scan(&list);
+	ck_assert_uint_eq(list.count, 2);
+	const struct maildir_msg *known = &list.msgs[0], *fresh = &list.msgs[1];
+	ck_assert_str_eq(known->name, "1700000001.M1P1.host,S=6,W=8:2,FS");
+	ck_assert_str_eq(known->unique, "1700000001.M1P1.host,S=6,W=8");
+	ck_assert_str_eq(fixture_flags(known), "FS");
+	ck_assert_int_eq(known->mtime, 1234567); /* the cache's, not the file's */
+	ck_assert_uint_eq(known->uid, uid);
+	ck_assert(!known->in_new);
+	ck_assert_str_eq(fresh->name, "1700000003.M3P1.host");
+	ck_assert_int_eq(fresh->size, 11);      /* looked at: CRLF file */
+	ck_assert_int_eq(fresh->wire_size, 11);
+	ck_assert_int_gt(fresh->mtime, 1700000000);
+	ck_assert_uint_eq(fresh->uid, uid + 2);
+	ck_assert(fresh->in_new);
 	maildir_list_free(&list);
 }
 END_TEST
@@ -289,6 +338,7 @@ Suite *maildir_cache_suite(void)
 	tcase_add_test(c, a_new_uid_list_makes_it_stale);
 	tcase_add_test(c, an_appended_uid_list_makes_it_stale);
 	tcase_add_test(c, a_bad_cache_is_ignored);
+	tcase_add_test(c, an_old_listing_spares_the_stats);
 	tcase_add_test(c, a_view_without_inotify_uses_the_stamp);
 	suite_add_tcase(s, c);
 	return s;
