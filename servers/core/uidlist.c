@@ -357,10 +357,11 @@ static int assign_new(struct table *t, struct maildir_list *list,
 }
 
 /* keep_on_disk - (on a sorted table) an entry missing from the scan is
- * dropped only if its file is really gone.  The scan listed the folder before we held the
- * lock, so a message delivered and numbered by another session since
- * then is missing from it, as are all others when maildir_append() syncs
- * just its new message.  Returns how many entries are dropped. */
+ * dropped only if its file is really gone.  The scan listed the folder
+ * before we held the lock, so a message delivered and numbered by another
+ * session since then is missing from it, as are all the others when
+ * uidlist_add() rewrites an old-format list from just its new messages.
+ * Returns how many entries are dropped. */
 static int keep_on_disk(const char *dir, struct table *t, size_t *dropped_r,
 			const char **error_r)
 {
