@@ -204,7 +204,9 @@ static void write_cache(const char *after_header)
 	free(text);
 }
 
-START_TEST(a_bad_cache_is_ignored)
+/* cached_two_messages - two_messages(), settled, scanned: the cache is
+ * saved.  Returns the first message's UID (the second has the next). */
+static uint32_t cached_two_messages(void)
 {
 	struct maildir_list list;
 	two_messages();
@@ -212,6 +214,13 @@ START_TEST(a_bad_cache_is_ignored)
 	scan(&list);
 	uint32_t uid = list.msgs[0].uid;
 	maildir_list_free(&list);
+	return uid;
+}
+
+START_TEST(a_bad_cache_is_ignored)
+{
+	struct maildir_list list;
+	uint32_t uid = cached_two_messages();
 	char line[512];
 	/* a name that leaves the folder */
 	snprintf(line, sizeof(line), "%u c 1 6 8 ../../etc/passwd\n"
@@ -245,11 +254,7 @@ END_TEST
 START_TEST(an_old_listing_spares_the_stats)
 {
 	struct maildir_list list;
-	two_messages();
-	age(10);
-	scan(&list);
-	uint32_t uid = list.msgs[0].uid;
-	maildir_list_free(&list);
+	uint32_t uid = cached_two_messages();
 	char line[512];
 	snprintf(line, sizeof(line), "%u c 1234567 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
 		 "%u n 7654321 3 4 1700000002.M2P1.host,S=3,W=4\n", uid, uid + 1);
