@@ -278,12 +278,30 @@ static int mkdir_one(const char *dir, const char **error_r)
 	return -1;
 }
 
+/* complete - tmp/, new/ and cur/ are all there: three stat(2) calls. */
+static bool complete(const char *path, const char *const subs[3])
+{
+	for (size_t i = 0; i < 3; i++) {
+		char dir[PATH_MAX];
+		const char *error;
+		struct stat st;
+		if (maildir_make_path(dir, &error, "%s/%s", path, subs[i]) < 0 ||
+		    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return false;
+	}
+	return true;
+}
+
 /* maildir_create - parents first, like mkdir -p: a user's Maildir is made
- * on first delivery, and a folder lives inside it. */
+ * on first delivery, and a folder lives inside it.  Every delivery and
+ * login asks, and the Maildir nearly always exists: that is seen first,
+ * without a mkdir(2) for each component of the path. */
 int maildir_create(const char *path, const char **error_r)
 {
 	static const char *const subs[] = { "tmp", "new", "cur" };
 	char dir[PATH_MAX];
+	if (complete(path, subs))
+		return 0;
 	if (maildir_make_path(dir, error_r, "%s", path) < 0)
 		return -1;
 	for (char *p = dir + 1; *p != '\0'; p++) {

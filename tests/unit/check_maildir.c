@@ -115,6 +115,12 @@ START_TEST(test_create_nested_and_again)
 	ck_assert_int_eq(count_entries(&b, "tmp"), 0);
 	ck_assert_int_eq(count_entries(&b, "new"), 0);
 	ck_assert_int_eq(count_entries(&b, "cur"), 0);
+	/* one of the three gone: made again */
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/cur", b.path);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(maildir_create(b.path, &err), 0);
+	ck_assert_int_eq(count_entries(&b, "cur"), 0);
 	box_close(&b);
 }
 END_TEST
