@@ -7,6 +7,14 @@
  * to find it again by its unique part (the name before ':'), which no
  * rename changes: another session may have moved it from new/ to cur/ or
  * changed its flags since we listed it.
+ *
+ * Listing: a folder nobody changed lists from its cache (maildir_cache.h);
+ * after a change both directories are read again, and only the files the
+ * old listing does not know are stat(2)ed.  UIDs are given in uidlist.c
+ * only (RFC 9051 §2.3.1.1): uidlist_sync() at the end of every listing,
+ * uidlist_add() for mail just added - through maildir_number_new() (the
+ * mail waiting in new/) and maildir_number_added() (which lists the whole
+ * folder once if it has no UID list yet).
  */
 #include "maildir.h"
 

@@ -563,8 +563,37 @@ static int sync_table(const char *dir, struct table *t,
 	return store(dir, t, list, news, dropped, error_r);
 }
 
-int uidlist_sync(const char *dir, struct maildir_list *list,
-		 const char **error_r)
+/* add_table - uidlist_add() with the lock held and the list read. */
+static int add_table(const char *dir, struct table *t,
+		     struct maildir_list *list, const char **error_r)
+{
+	if (t->fresh) {
+		/* no list yet, or one that cannot be trusted: numbering only
+		 * these messages would put them ahead of the rest of the
+		 * folder, so nothing is written and the caller lists it all */
+		return UIDLIST_UNLISTED;
+	}
+	if (!t->appendable || list->count > UINT32_MAX - t->uidnext) {
+		/* a list in the old format (or at the end of the UID
+		 * range): written anew, from the table just read, keeping
+		 * every entry whose file is still there */
+		return sync_table(dir, t, list, error_r);
+	}
+	/* every entry of the list is kept (nothing is dropped); a message
+	 * is new unless another session's scan numbered it between its
+	 * rename into place and our lock.  Many to look up (a full new/):
+	 * sorted first, for bsearch. */
+	if (list->count > UIDLIST_WALK_MAX)
+		table_sort(t);
+	return t->fresh ? UIDLIST_UNLISTED
+			: store(dir, t, list, table_match(t, list), 0, error_r);
+}
+
+/* with_table - @p step on the folder's list, read under the lock. */
+static int with_table(const char *dir, struct maildir_list *list,
+		      int (*step)(const char *, struct table *,
+				  struct maildir_list *, const char **),
+		      const char **error_r)
 {
 	struct table t;
 	int lock = lock_take(dir, error_r);
@@ -572,43 +601,20 @@ int uidlist_sync(const char *dir, struct maildir_list *list,
 		return -1;
 	int ret = table_read(dir, &t, error_r);
 	if (ret == 0)
-		ret = sync_table(dir, &t, list, error_r);
+		ret = step(dir, &t, list, error_r);
 	table_free(&t);
 	close(lock);
-	return ret < 0 ? -1 : 0;
+	return ret;
+}
+
+int uidlist_sync(const char *dir, struct maildir_list *list,
+		 const char **error_r)
+{
+	return with_table(dir, list, sync_table, error_r) < 0 ? -1 : 0;
 }
 
 int uidlist_add(const char *dir, struct maildir_list *list,
 		const char **error_r)
 {
-	struct table t;
-	int lock = lock_take(dir, error_r);
-	if (lock < 0)
-		return -1;
-	int ret = table_read(dir, &t, error_r);
-	if (ret == 0 && t.fresh) {
-		/* no list yet, or one that cannot be trusted: numbering only
-		 * these messages would put them ahead of the rest of the
-		 * folder, so nothing is written and the caller lists it all */
-		ret = UIDLIST_UNLISTED;
-	} else if (ret == 0 && t.appendable &&
-		   list->count <= UINT32_MAX - t.uidnext) {
-		/* every entry of the list is kept (nothing is dropped); a
-		 * message is new unless another session's scan numbered it
-		 * between its rename into place and our lock.  Many to look
-		 * up (a full new/): sorted first, for bsearch. */
-		if (list->count > UIDLIST_WALK_MAX)
-			table_sort(&t);
-		ret = t.fresh ? UIDLIST_UNLISTED
-			      : store(dir, &t, list, table_match(&t, list), 0,
-				      error_r);
-	} else if (ret == 0) {
-		/* a list in the old format (or at the end of the UID
-		 * range): written anew, from the table just read, keeping
-		 * every entry whose file is still there */
-		ret = sync_table(dir, &t, list, error_r);
-	}
-	table_free(&t);
-	close(lock);
-	return ret;
+	return with_table(dir, list, add_table, error_r);
 }

@@ -263,9 +263,11 @@ static size_t update(struct pop3_session *s)
 			}
 			continue;
 		}
+		if (!s->retrieved[i])
+			continue;
 		char flags[MAILDIR_FLAGS_MAX + 2];
 		maildir_msg_flags(m, flags);
-		if (s->retrieved[i] && strchr(flags, 'S') == NULL) {
+		if (strchr(flags, 'S') == NULL) {
 			strcat(flags, "S"); /* sorted by maildir_set_flags() */
 			/* Not fatal: the message is still there, unflagged. */
 			if (maildir_set_flags(s->maildir, m, flags, &error) < 0)
