@@ -250,11 +250,7 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 	snprintf(info, sizeof(info), ":2,%s%s", norm, kw);
 	if (store(path, data, len, "cur", info, mtime, &msg.name, error_r) < 0)
 		return -1;
-	msg.unique = strndup(msg.name, strcspn(msg.name, ":"));
-	int ret = msg.unique == NULL ? -1
-		  : maildir_number_added(path, &one, error_r) < 0 ? -1 : 0;
-	if (msg.unique == NULL)
-		*error_r = "out of memory";
+	int ret = maildir_number_added(path, &one, error_r) < 0 ? -1 : 0;
 	if (ret == 0 && uid_r != NULL)
 		*uid_r = msg.uid;
 	if (ret == 0 && uidvalidity_r != NULL)
@@ -264,7 +260,6 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 	if (ret < 0 && maildir_make_path(file, &ignored, "%s/cur/%s", path, msg.name) == 0)
 		unlink(file);
 	free(msg.name);
-	free(msg.unique);
 	return ret;
 }
 

@@ -46,16 +46,32 @@
 /** One message as found by a scan. */
 struct maildir_msg {
 	char *name;      /**< file name, in new/ or cur/, with any :2,flags */
-	char *unique;    /**< the part of the name before ':' (stable key) */
 	bool in_new;     /**< true if in new/, false if in cur/ */
 	uint32_t uid;    /**< persistent UID in this folder */
 	off_t size;      /**< bytes in the file (LF line ends) */
 	off_t wire_size; /**< bytes with CRLF line ends, as sent on the wire */
 	time_t mtime;    /**< delivery time (file modification time) */
 	/* The flags are not kept here: they are in the name, after ":2,"
-	 * (maildir_msg_flags()).  A session holds one of these for every
-	 * message of its folder, so every byte counts ten thousand times. */
+	 * (maildir_msg_flags()), and neither is the unique part: it is the
+	 * name up to ':' (maildir_unique_len()).  A session holds one of
+	 * these for every message of its folder, so every byte counts ten
+	 * thousand times. */
 };
+
+/**
+ * The length of the unique part of a message file name: everything
+ * before the ':' that starts the flags (the Maildir spec).  The unique
+ * part names the message for good; a move from new/ to cur/ or a flag
+ * change keeps it, so it is the key by which a message is found again.
+ */
+size_t maildir_unique_len(const char *name);
+
+/**
+ * Compare the unique parts of two names, as strcmp() compares strings:
+ * a ':' ends a name as its NUL does.  Either may be a bare unique part
+ * (as the UID list holds them).
+ */
+int maildir_unique_cmp(const char *a, const char *b);
 
 /** The messages of one folder, sorted by UID. */
 struct maildir_list {

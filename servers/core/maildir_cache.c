@@ -192,13 +192,8 @@ static bool entry(char **p, struct maildir_msg *m, uint32_t after)
 				   .size = (off_t)size, .wire_size = (off_t)wire,
 				   .mtime = (time_t)mtime };
 	m->name = strndup(*p, (size_t)(nl - *p));
-	m->unique = m->name ? strndup(m->name, strcspn(m->name, ":")) : NULL;
 	*p = nl + 1;
-	if (m->unique == NULL) {
-		free(m->name);
-		return false;
-	}
-	return true;
+	return m->name != NULL;
 }
 
 enum maildir_cached maildir_cache_load(const char *path,

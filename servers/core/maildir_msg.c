@@ -37,7 +37,21 @@
 static void msg_free(struct maildir_msg *msg)
 {
 	free(msg->name);
-	free(msg->unique);
+}
+
+size_t maildir_unique_len(const char *name)
+{
+	return strcspn(name, ":");
+}
+
+int maildir_unique_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int x = *a == ':' ? 0 : (unsigned char)*a;
+		int y = *b == ':' ? 0 : (unsigned char)*b;
+		if (x != y || x == 0)
+			return x - y;
+	}
 }
 
 /* looks_like_message - every Maildir writer we know (qmail, Dovecot, mutt,
@@ -54,17 +68,18 @@ static bool looks_like_message(const char *name)
 	return true;
 }
 
-/* name_number - the value of ",S=" or ",W=" in a unique part. */
-static bool name_number(const char *unique, const char *key, off_t *out)
+/* name_number - the value of ",S=" or ",W=" in the unique part of a name
+ * (the flags after ':' hold letters only, so a match is never there). */
+static bool name_number(const char *name, const char *key, off_t *out)
 {
-	const char *p = strstr(unique, key);
+	const char *p = strstr(name, key);
 	if (p == NULL || p[3] < '0' || p[3] > '9')
 		return false;
 	off_t v = 0;
 	for (p += 3; *p >= '0' && *p <= '9' && v <= MAIL_MESSAGE_MAX * 4LL; p++)
 		v = v * 10 + (*p - '0');
 	*out = v;
-	return *p == '\0' || *p == ',';
+	return *p == '\0' || *p == ',' || *p == ':';
 }
 
 /* msg_sizes - S= and W= are a cache of what the file holds.  When they are
@@ -75,8 +90,8 @@ static int msg_sizes(int dfd, struct maildir_msg *m, off_t file_size)
 {
 	off_t s, lf = 0, crlf = 0;
 	m->size = file_size;
-	if (name_number(m->unique, ",S=", &s) && s == file_size &&
-	    name_number(m->unique, ",W=", &m->wire_size))
+	if (name_number(m->name, ",S=", &s) && s == file_size &&
+	    name_number(m->name, ",W=", &m->wire_size))
 		return 0;
 	int fd = openat(dfd, m->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -100,11 +115,9 @@ static int msg_fill(struct maildir_msg *m, int dfd, const char *name,
 {
 	*m = (struct maildir_msg){ .in_new = in_new, .mtime = st->st_mtime };
 	m->name = strdup(name);
-	m->unique = strndup(name, strcspn(name, ":"));
-	if (m->name != NULL && m->unique != NULL &&
-	    msg_sizes(dfd, m, st->st_size) == 0)
+	if (m->name != NULL && msg_sizes(dfd, m, st->st_size) == 0)
 		return 0;
-	int saved = m->name != NULL && m->unique != NULL ? errno : ENOMEM;
+	int saved = m->name != NULL ? errno : ENOMEM;
 	msg_free(m);
 	errno = saved;
 	return -1;
@@ -121,8 +134,8 @@ struct known {
 
 static int known_order(const void *a, const void *b)
 {
-	return strcmp((*(const struct maildir_msg *const *)a)->unique,
-		      (*(const struct maildir_msg *const *)b)->unique);
+	return maildir_unique_cmp((*(const struct maildir_msg *const *)a)->name,
+				  (*(const struct maildir_msg *const *)b)->name);
 }
 
 /* known_index - @p list (taken over) sorted by unique part; without
@@ -145,13 +158,10 @@ static void known_index(struct known *k, struct maildir_list *list)
 static const struct maildir_msg *known_find(const struct known *k,
 					    const char *name)
 {
-	size_t n = strcspn(name, ":"), lo = 0, hi = k->count;
+	size_t lo = 0, hi = k->count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const char *u = k->by_unique[mid]->unique;
-		int c = strncmp(name, u, n);
-		if (c == 0 && u[n] != '\0')
-			c = -1; /* name's unique is a prefix of u: it sorts first */
+		int c = maildir_unique_cmp(name, k->by_unique[mid]->name);
 		if (c == 0)
 			return k->by_unique[mid];
 		if (c < 0)
@@ -177,10 +187,8 @@ static int msg_known(struct maildir_msg *m, const struct maildir_msg *old,
 				   .size = old->size,
 				   .wire_size = old->wire_size };
 	m->name = strdup(name);
-	m->unique = strdup(old->unique);
-	if (m->name != NULL && m->unique != NULL)
+	if (m->name != NULL)
 		return 0;
-	msg_free(m);
 	errno = ENOMEM;
 	return -1;
 }
@@ -256,7 +264,7 @@ static int scan_dir(const char *path, bool in_new, struct maildir_list *list,
 static int by_unique(const void *a, const void *b)
 {
 	const struct maildir_msg *x = a, *y = b;
-	int c = strcmp(x->unique, y->unique);
+	int c = maildir_unique_cmp(x->name, y->name);
 	return c != 0 ? c : (int)x->in_new - (int)y->in_new;
 }
 
@@ -270,7 +278,7 @@ static void drop_duplicates(struct maildir_list *list)
 		qsort(list->msgs, list->count, sizeof(*list->msgs), by_unique);
 	for (size_t i = 0; i < list->count; i++) {
 		if (out > 0 &&
-		    strcmp(list->msgs[i].unique, list->msgs[out - 1].unique) == 0)
+		    maildir_unique_cmp(list->msgs[i].name, list->msgs[out - 1].name) == 0)
 			msg_free(&list->msgs[i]);
 		else
 			list->msgs[out++] = list->msgs[i];
@@ -379,7 +387,7 @@ void maildir_list_free(struct maildir_list *list)
 static int relocate(const char *path, struct maildir_msg *msg,
 		    const char **error_r)
 {
-	size_t n = strlen(msg->unique);
+	size_t n = maildir_unique_len(msg->name);
 	for (int in_new = 1; in_new >= 0; in_new--) {
 		char dir[PATH_MAX], *name = NULL;
 		bool found = false;
@@ -392,7 +400,7 @@ static int relocate(const char *path, struct maildir_msg *msg,
 		}
 		struct dirent *de;
 		while (!found && (de = readdir(d)) != NULL)
-			found = strncmp(de->d_name, msg->unique, n) == 0 &&
+			found = strncmp(de->d_name, msg->name, n) == 0 &&
 				(de->d_name[n] == '\0' || de->d_name[n] == ':');
 		if (found)
 			name = strdup(de->d_name);
@@ -523,13 +531,14 @@ static int rename_info(const char *path, struct maildir_msg *msg,
 		       const char **error_r)
 {
 	char target[PATH_MAX];
-	size_t size = strlen(msg->unique) + strlen(upper) + strlen(lower) + 4;
+	int n = (int)maildir_unique_len(msg->name);
+	size_t size = (size_t)n + strlen(upper) + strlen(lower) + 4;
 	char *name = malloc(size);
 	if (name == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
-	snprintf(name, size, "%s:2,%s%s", msg->unique, upper, lower);
+	snprintf(name, size, "%.*s:2,%s%s", n, msg->name, upper, lower);
 	int r = maildir_make_path(target, error_r, "%s/cur/%s", path, name);
 	if (r == 0)
 		r = on_message(path, msg, op_rename, target, error_r);

@@ -226,10 +226,11 @@ static void table_restart(struct table *t)
 	t->appendable = false;
 }
 
+/* entry_by_unique - the key may be a whole file name: its ':' ends it */
 static int entry_by_unique(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->unique,
-		      ((const struct entry *)b)->unique);
+	return maildir_unique_cmp(((const struct entry *)a)->unique,
+				  ((const struct entry *)b)->unique);
 }
 
 /* table_read - read and parse the list; a fresh start if there is none
@@ -268,18 +269,19 @@ static void table_free(struct table *t)
 
 /* ---- matching ------------------------------------------------------ */
 
-/* table_find - by bsearch once sorted; in file order, a walk from the
- * end, where the latest messages are (cheaper than a sort when only a
- * few messages are looked up, as for an APPEND). */
-static struct entry *table_find(struct table *t, const char *unique)
+/* table_find - the entry for the file @p name (its unique part): by
+ * bsearch once sorted; in file order, a walk from the end, where the
+ * latest messages are (cheaper than a sort when only a few messages are
+ * looked up, as for an APPEND). */
+static struct entry *table_find(struct table *t, const char *name)
 {
-	struct entry key = { .unique = unique };
+	struct entry key = { .unique = name };
 	if (t->sorted)
 		return t->count == 0 ? NULL :
 		       bsearch(&key, t->entries, t->count, sizeof(key),
 			       entry_by_unique);
 	for (size_t i = t->count; i-- > 0;)
-		if (strcmp(t->entries[i].unique, unique) == 0)
+		if (maildir_unique_cmp(t->entries[i].unique, name) == 0)
 			return &t->entries[i];
 	return NULL;
 }
@@ -294,7 +296,7 @@ static size_t table_match(struct table *t, struct maildir_list *list)
 		t->entries[i].state = ENTRY_GONE;
 	for (size_t i = 0; i < list->count; i++) {
 		struct maildir_msg *m = &list->msgs[i];
-		struct entry *e = table_find(t, m->unique);
+		struct entry *e = table_find(t, m->name);
 		m->uid = 0;
 		if (e != NULL && e->state == ENTRY_GONE) {
 			e->state = ENTRY_LISTED;
@@ -382,10 +384,7 @@ static int keep_on_disk(const char *dir, struct table *t, size_t *dropped_r,
 		}
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL) {
-			char unique[NAME_MAX + 1];
-			snprintf(unique, sizeof(unique), "%.*s",
-				 (int)strcspn(de->d_name, ":"), de->d_name);
-			struct entry *e = table_find(t, unique);
+			struct entry *e = table_find(t, de->d_name);
 			if (e != NULL && e->state == ENTRY_GONE) {
 				e->state = ENTRY_ON_DISK;
 				(*dropped_r)--;
@@ -400,7 +399,7 @@ static int keep_on_disk(const char *dir, struct table *t, size_t *dropped_r,
 
 struct line {
 	uint32_t uid;
-	const char *unique;
+	const char *unique; /* up to its ':' or NUL (a file name, or an entry) */
 };
 
 static int line_by_uid(const void *a, const void *b)
@@ -425,7 +424,8 @@ static int write_lines(const char *tmp, const struct table *t,
 	}
 	fprintf(f, "V2 %" PRIu32 " %" PRIu32 "\n", t->uidvalidity, t->uidnext);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%" PRIu32 " %s\n", lines[i].uid, lines[i].unique);
+		fprintf(f, "%" PRIu32 " %.*s\n", lines[i].uid,
+			(int)maildir_unique_len(lines[i].unique), lines[i].unique);
 	int ret = (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) ? -1 : 0;
 	if (ret < 0)
 		*error_r = maildir_sys_error("write uidlist");
@@ -450,7 +450,7 @@ static int table_write(const char *dir, const struct table *t,
 		return -1;
 	}
 	for (size_t i = 0; i < list->count; i++)
-		lines[n++] = (struct line){ list->msgs[i].uid, list->msgs[i].unique };
+		lines[n++] = (struct line){ list->msgs[i].uid, list->msgs[i].name };
 	for (size_t i = 0; i < t->count; i++)
 		if (t->entries[i].state == ENTRY_ON_DISK)
 			lines[n++] = (struct line){ t->entries[i].uid,
@@ -485,15 +485,16 @@ static int table_append(const char *dir, const struct table *t,
 		return -1;
 	size_t len = 0;
 	for (size_t i = list->count - n; i < list->count; i++)
-		len += strlen(list->msgs[i].unique) + 12; /* uid, ' ', '\n' */
+		len += maildir_unique_len(list->msgs[i].name) + 12; /* uid, ' ', '\n' */
 	char *lines = malloc(len + 1), *p = lines;
 	if (lines == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
 	for (size_t i = list->count - n; i < list->count; i++)
-		p += sprintf(p, "%" PRIu32 " %s\n", list->msgs[i].uid,
-			     list->msgs[i].unique);
+		p += sprintf(p, "%" PRIu32 " %.*s\n", list->msgs[i].uid,
+			     (int)maildir_unique_len(list->msgs[i].name),
+			     list->msgs[i].name);
 	int ret = -1, fd = open(file, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0 && (t->size == t->whole ||
 			ftruncate(fd, (off_t)t->whole) == 0) &&

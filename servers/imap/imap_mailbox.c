@@ -136,9 +136,8 @@ static void put_flag_lists(struct imap_mailbox *mb, struct buf *out)
 static void take(struct imap_msg *m, struct maildir_msg *f)
 {
 	free(m->file.name);
-	free(m->file.unique);
 	m->file = *f;
-	f->name = f->unique = NULL;
+	f->name = NULL;
 }
 
 static void set_from_file(struct imap_msg *m)
@@ -360,10 +359,8 @@ void imap_mailbox_close(struct imap_mailbox *mb)
 {
 	if (mb == NULL)
 		return;
-	for (size_t i = 0; i < mb->count; i++) {
+	for (size_t i = 0; i < mb->count; i++)
 		free(mb->msgs[i].file.name);
-		free(mb->msgs[i].file.unique);
-	}
 	if (mb->inotify_fd >= 0)
 		close(mb->inotify_fd);
 	keywords_free(&mb->kw);
@@ -436,7 +433,6 @@ static void drop(struct imap_mailbox *mb, size_t i)
 	if (mb->msgs[i].flags & IMAP_F_RECENT)
 		mb->nrecent--;
 	free(mb->msgs[i].file.name);
-	free(mb->msgs[i].file.unique);
 	memmove(&mb->msgs[i], &mb->msgs[i + 1],
 		(mb->count - i - 1) * sizeof(*mb->msgs));
 	mb->count--;

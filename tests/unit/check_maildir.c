@@ -95,10 +95,8 @@ static void scan(const struct box *b, struct maildir_list *list)
 static struct maildir_msg *by_unique(struct maildir_list *list,
 				     const char *name)
 {
-	size_t n = strcspn(name, ":");
 	for (size_t i = 0; i < list->count; i++)
-		if (strlen(list->msgs[i].unique) == n &&
-		    strncmp(list->msgs[i].unique, name, n) == 0)
+		if (maildir_unique_cmp(list->msgs[i].name, name) == 0)
 			return &list->msgs[i];
 	ck_abort_msg("no message %s", name);
 	return NULL;
@@ -424,13 +422,11 @@ START_TEST(test_read_refuses_huge_file)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, MAIL_MESSAGE_MAX + 1), 0);
 	close(fd);
-	struct maildir_msg m = { .name = strdup("1700000000.M1P1.host:2,"),
-				 .unique = strdup("1700000000.M1P1.host") };
+	struct maildir_msg m = { .name = strdup("1700000000.M1P1.host:2,") };
 	ck_assert_int_eq(maildir_read(b.path, &m, &data, &len, &err), -1);
 	ck_assert_str_eq(err, "message too large");
 	ck_assert_ptr_null(data);
 	free(m.name);
-	free(m.unique);
 	box_close(&b);
 }
 END_TEST
@@ -538,7 +534,7 @@ START_TEST(test_foreign_maildir)
 	scan(&b, &list);
 	ck_assert_uint_eq(list.count, 4);
 	struct maildir_msg *m = list.msgs;
-	ck_assert_str_eq(m[0].unique, "1700000000.M1P2.host,S=10");
+	ck_assert_str_eq(m[0].name, "1700000000.M1P2.host,S=10:2,S");
 	ck_assert_int_eq(m[0].size, 10);
 	ck_assert_int_eq(m[0].wire_size, 12);
 	ck_assert_str_eq(fixture_flags(&m[0]), "S");
@@ -546,7 +542,7 @@ START_TEST(test_foreign_maildir)
 	ck_assert_str_eq(m[1].name, "1700000050.M3P2.host");
 	ck_assert(m[1].in_new);
 	ck_assert_int_eq(m[1].wire_size, 3);
-	ck_assert_str_eq(m[2].unique, "1700000100.M2P2.host");
+	ck_assert_str_eq(m[2].name, "1700000100.M2P2.host:2,FSa");
 	ck_assert_int_eq(m[2].size, 5);
 	ck_assert_int_eq(m[2].wire_size, 6);
 	ck_assert_str_eq(fixture_flags(&m[2]), "FS");
@@ -559,6 +555,41 @@ START_TEST(test_foreign_maildir)
 	/* What the reader sends: every LF as CRLF, exactly wire_size bytes. */
 	ck_assert_int_eq((off_t)len + 2, m[2].wire_size);
 	free(data);
+	maildir_list_free(&list);
+	box_close(&b);
+}
+END_TEST
+
+/* The unique part is the name up to ':', measured and compared in place:
+ * a ':' ends it as a NUL does, so a name and a bare unique part (as the
+ * UID list holds them) compare as the unique parts alone would. */
+START_TEST(test_unique_part)
+{
+	ck_assert_uint_eq(maildir_unique_len("1700000000.M1P2.host:2,S"), 20);
+	ck_assert_uint_eq(maildir_unique_len("1700000000.M1P2.host"), 20);
+	ck_assert_uint_eq(maildir_unique_len(":2,S"), 0);
+	ck_assert_int_eq(maildir_unique_cmp("a:2,S", "a"), 0);
+	ck_assert_int_eq(maildir_unique_cmp("a:2,S", "a:2,FS"), 0);
+	ck_assert_int_lt(maildir_unique_cmp("a:2,S", "ab"), 0);
+	ck_assert_int_gt(maildir_unique_cmp("ab", "a:2,S"), 0);
+	ck_assert_int_lt(maildir_unique_cmp("a,S=1", "a,S=2:2,"), 0);
+	ck_assert_int_eq(maildir_unique_cmp("", ":2,"), 0);
+}
+END_TEST
+
+/* S= and W= at the end of the unique part, just before ":2,", are read
+ * as they are anywhere else in it: with S= matching the file, W= is
+ * believed (here it lies on purpose, so a count of the file would show). */
+START_TEST(test_sizes_before_flags)
+{
+	struct box b;
+	struct maildir_list list;
+	box_open(&b);
+	put_file(&b, "cur", "1700000000.M1P2.host,S=2,W=9:2,S", "q\n", 1700000000);
+	scan(&b, &list);
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_int_eq(list.msgs[0].size, 2);
+	ck_assert_int_eq(list.msgs[0].wire_size, 9);
 	maildir_list_free(&list);
 	box_close(&b);
 }
@@ -738,6 +769,8 @@ Suite *maildir_suite(void)
 	tcase_add_test(tc, test_folder_path);
 	tcase_add_test(tc, test_clean_tmp);
 	tcase_add_test(tc, test_foreign_maildir);
+	tcase_add_test(tc, test_unique_part);
+	tcase_add_test(tc, test_sizes_before_flags);
 	tcase_add_test(tc, test_same_message_in_new_and_cur);
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_number_new);
