@@ -277,11 +277,8 @@ static int mkdir_one(const char *dir, const char **error_r)
 static bool complete(const char *path, const char *const subs[3])
 {
 	for (size_t i = 0; i < 3; i++) {
-		char dir[PATH_MAX];
-		const char *error;
 		struct stat st;
-		if (maildir_make_path(dir, &error, "%s/%s", path, subs[i]) < 0 ||
-		    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (maildir_stat_at(path, subs[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			return false;
 	}
 	return true;

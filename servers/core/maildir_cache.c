@@ -32,26 +32,17 @@
 /* The largest cache we read: 100,000 messages at 300 octets a line. */
 #define CACHE_SIZE_MAX (32u * 1024 * 1024)
 
-static int stat_at(const char *path, const char *name, struct stat *st)
-{
-	char file[PATH_MAX];
-	const char *error;
-	if (maildir_make_path(file, &error, "%s/%s", path, name) < 0)
-		return -1;
-	return stat(file, st);
-}
-
 int maildir_stamp_read(const char *path, struct maildir_stamp *stamp)
 {
 	struct stat st;
 	memset(stamp, 0, sizeof(*stamp));
-	if (stat_at(path, "new", &st) < 0)
+	if (maildir_stat_at(path, "new", &st) < 0)
 		return -1;
 	stamp->new_mtime = st.st_mtim;
-	if (stat_at(path, "cur", &st) < 0)
+	if (maildir_stat_at(path, "cur", &st) < 0)
 		return -1;
 	stamp->cur_mtime = st.st_mtim;
-	if (stat_at(path, "maillab-uidlist", &st) == 0) {
+	if (maildir_stat_at(path, "maillab-uidlist", &st) == 0) {
 		stamp->uidlist_ino = st.st_ino;
 		stamp->uidlist_mtime = st.st_mtim;
 		stamp->uidlist_size = st.st_size;

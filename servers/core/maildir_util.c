@@ -34,6 +34,17 @@ int maildir_make_path(char *out, const char **error_r, const char *fmt, ...)
 	return -1;
 }
 
+int maildir_stat_at(const char *path, const char *name, struct stat *st)
+{
+	char file[PATH_MAX];
+	const char *error;
+	if (maildir_make_path(file, &error, "%s/%s", path, name) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return stat(file, st);
+}
+
 /* maildir_fsync_dir - a new or removed name is durable only once its
  * directory is fsync'ed; the file's own fsync does not cover it. */
 int maildir_fsync_dir(const char *dir, const char **error_r)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /** Tries when another process got in the way: a unique name taken in
@@ -21,6 +22,8 @@ const char *maildir_sys_error(const char *what);
 /** printf into a PATH_MAX buffer; -1 and "path too long" if it does not fit. */
 int maildir_make_path(char *out, const char **error_r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** stat(2) of PATH/NAME; -1 with errno (ENAMETOOLONG if it does not fit). */
+int maildir_stat_at(const char *path, const char *name, struct stat *st);
 /** fsync a directory: a new or removed name is durable only then. */
 int maildir_fsync_dir(const char *dir, const char **error_r);
 /** fsync the subdirectory @p sub ("new", "cur") of the Maildir @p path. */
