@@ -236,6 +236,20 @@ START_TEST(a_bad_cache_is_ignored)
 		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid + 1, uid);
 	write_cache(line);
 	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
+	/* numbers: a UID past 32 bits, a sign, a size with a letter in it */
+	const char *bad[] = {
+		"4294967296 c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n",
+		"+%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n",
+		"%u c 1 6x 8 1700000001.M1P1.host,S=6,W=8:2,S\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char first[256];
+		snprintf(first, sizeof(first), bad[i], uid);
+		snprintf(line, sizeof(line), "%s%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n",
+			 first, uid + 1);
+		write_cache(line);
+		ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
+	}
 	/* and the scan still lists the folder right */
 	scan(&list);
 	ck_assert_uint_eq(list.count, 2);
