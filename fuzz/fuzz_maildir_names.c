@@ -153,8 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("%zu messages, then %zu", first.count, again.count);
 	for (size_t i = 0; i < first.count; i++)
 		if (first.msgs[i].uid != again.msgs[i].uid ||
-		    strcmp(first.msgs[i].unique, again.msgs[i].unique) != 0)
-			fuzz_fail("\"%s\" changed its UID", first.msgs[i].unique);
+		    maildir_unique_cmp(first.msgs[i].name, again.msgs[i].name) != 0)
+			fuzz_fail("\"%s\" changed its UID", first.msgs[i].name);
 	char flags[MAILDIR_FLAGS_MAX + 1] = "";
 	if (first.count > 0)
 		maildir_msg_flags(&again.msgs[0], flags);
