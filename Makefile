@@ -41,6 +41,7 @@ COMMON_SRCS = \
 	common/fdio.c \
 	common/linebuf.c \
 	common/netio.c \
+	common/prefault.c \
 	common/tls.c \
 	common/trace.c
 

@@ -14,6 +14,7 @@
  */
 #include "maildir_cache.h"
 
+#include "../../common/prefault.h"
 #include "../../proto/limits.h"
 #include "maildir_util.h"
 
@@ -206,6 +207,8 @@ enum maildir_cached maildir_cache_load(const char *path,
 		memset(list_r, 0, sizeof(*list_r));
 		return MAILDIR_CACHED_NONE;
 	}
+	/* every entry is written in a moment: one call for all the pages */
+	prefault(list_r->msgs, count * sizeof(*list_r->msgs));
 	uint32_t last = 0;
 	while (list_r->count < count && p < end &&
 	       entry(&p, &list_r->msgs[list_r->count], last))

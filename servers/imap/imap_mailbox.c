@@ -13,6 +13,7 @@
  */
 #include "imap_mailbox.h"
 
+#include "../../common/prefault.h"
 #include "../core/recent.h"
 
 #include <errno.h>
@@ -192,6 +193,7 @@ static int append_new(struct imap_mailbox *mb, struct maildir_list *list,
 		return -1;
 	}
 	mb->msgs = p;
+	prefault(&p[mb->count], news * sizeof(*p)); /* all written below */
 	for (size_t j = 0; j < list->count; j++) {
 		if (list->msgs[j].uid <= last)
 			continue;
