@@ -73,13 +73,35 @@ size_t maildir_unique_len(const char *name);
  */
 int maildir_unique_cmp(const char *a, const char *b);
 
+/** Where a listing's figures came from (see maildir_cache.h). */
+enum maildir_source {
+	MAILDIR_FROM_DIRS,  /**< new/ and cur/ read, every file stat(2)ed */
+	MAILDIR_FROM_OLD,   /**< new/ and cur/ read after a change; only the
+				 files the cache did not know stat(2)ed */
+	MAILDIR_FROM_CACHE, /**< the cache alone: nothing changed */
+};
+
+/** How a scan made its listing, for the trace: why a SELECT was slow. */
+struct maildir_how {
+	enum maildir_source source; /**< see above */
+	size_t stats;               /**< files stat(2)ed */
+};
+
 /** The messages of one folder, sorted by UID. */
 struct maildir_list {
 	struct maildir_msg *msgs; /**< the messages, sorted by UID */
 	size_t count;         /**< entries in msgs */
 	uint32_t uidvalidity; /**< changes only if UIDs are reassigned */
 	uint32_t uidnext;     /**< the UID the next new message will get */
+	struct maildir_how how; /**< set by maildir_scan() */
 };
+
+/**
+ * @p how in words, such as "listed from its cache (unchanged)" or
+ * "listed again after a change: 1 file(s) looked at, the rest as the
+ * cache knew them", into @p out.
+ */
+void maildir_how_text(const struct maildir_how *how, char *out, size_t size);
 
 /** Create a Maildir (and its parents) with cur/ new/ tmp/ if missing. */
 int maildir_create(const char *path, const char **error_r);

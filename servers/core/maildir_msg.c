@@ -207,6 +207,8 @@ static int add_entry(struct maildir_list *list, size_t *cap, int dfd,
 	if (!looks_like_message(name))
 		return 0;
 	const struct maildir_msg *old = known_find(known, name);
+	if (old == NULL)
+		list->how.stats++;
 	if (old == NULL && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -301,6 +303,7 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 		? maildir_cache_load(path, &before, &old) : MAILDIR_CACHED_NONE;
 	if (cached == MAILDIR_CACHED_CURRENT) {
 		*list_r = old;
+		list_r->how.source = MAILDIR_FROM_CACHE;
 		return 0;
 	}
 	/* Something changed - mail arrived, or flags, or a message left -
@@ -309,6 +312,8 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 	 * files are looked at, not the whole folder. */
 	known_index(&known, &old);
 	memset(list_r, 0, sizeof(*list_r));
+	list_r->how.source = cached == MAILDIR_CACHED_OLD ? MAILDIR_FROM_OLD
+							  : MAILDIR_FROM_DIRS;
 	/* new/ before cur/: a message moved from new/ to cur/ during the
 	 * scan is then seen at least once, never missed. */
 	int r = scan_dir(path, true, list_r, &cap, &known, error_r) < 0 ||
@@ -326,6 +331,22 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 	if (stamped)
 		maildir_cache_save(path, &before, started, list_r);
 	return 0;
+}
+
+void maildir_how_text(const struct maildir_how *how, char *out, size_t size)
+{
+	switch (how->source) {
+	case MAILDIR_FROM_CACHE:
+		snprintf(out, size, "listed from its cache (unchanged)");
+		break;
+	case MAILDIR_FROM_OLD:
+		snprintf(out, size, "listed again after a change: %zu file(s) "
+			 "looked at, the rest as the cache knew them", how->stats);
+		break;
+	default:
+		snprintf(out, size, "listed whole (no usable cache): %zu "
+			 "file(s) looked at", how->stats);
+	}
 }
 
 int maildir_number_added(const char *path, struct maildir_list *list,

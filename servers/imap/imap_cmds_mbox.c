@@ -54,7 +54,8 @@ static enum imap_action open_mailbox(struct imap_session *s,
 	imap_deselect(s, "a new SELECT or EXAMINE");
 	if (arg < 0)
 		return IMAP_CONTINUE;
-	int r = mb != NULL ? 0
+	bool kept = mb != NULL;
+	int r = kept ? 0
 		: folders_exists(s->root, name)
 		? imap_mailbox_open(name, path, readonly, &mb, &error) : 1;
 	free(path);
@@ -63,6 +64,11 @@ static enum imap_action open_mailbox(struct imap_session *s,
 	if (r < 0) {
 		trace_event(s->trace, "error %s %s: %s", verb, name, error);
 		return imap_no(s, "[UNAVAILABLE] cannot open \"%s\" now", name);
+	}
+	if (!kept) {
+		char how[160];
+		maildir_how_text(&mb->how, how, sizeof(how));
+		trace_event(s->trace, "%s %s: %s", verb, name, how);
 	}
 	if (mb->inotify_fd < 0)
 		trace_event(s->trace, "%s %s: no inotify watch (fs.inotify "

@@ -283,6 +283,7 @@ static int scan(struct imap_mailbox *mb, struct maildir_list *list,
 	bool stamped = maildir_stamp_read(mb->path, &before) == 0;
 	if (maildir_scan(mb->path, list, error_r) < 0)
 		return -1;
+	mb->how = list->how;
 	mb->stamp_ok = stamped && maildir_stamp_settled(mb->path, &before,
 							started, &mb->stamp);
 	return 0;
@@ -415,7 +416,7 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 	int r = append_new(mb, &list, error_r);
 	mb->uidnext = list.uidnext;
 	maildir_list_free(&list);
-	return r;
+	return r < 0 ? -1 : 1;
 }
 
 

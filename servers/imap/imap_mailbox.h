@@ -78,6 +78,7 @@ struct imap_mailbox {
 	size_t kw_sent;           /**< keyword letters the client knows */
 	int inotify_fd;           /**< -1: unavailable, ask the stamp */
 	struct maildir_stamp stamp; /**< the folder as the last scan saw it */
+	struct maildir_how how;   /**< how the last scan listed it (trace) */
 	bool stamp_ok;            /**< the stamp proves "unchanged" when it
 				       is seen again */
 	bool lost;                /**< deleted, or UIDVALIDITY changed */
@@ -97,8 +98,10 @@ bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly);
 /**@}*/
 
 /**
- * Compare the view with the disk if anything changed there.  Sets
- * mb->lost (and returns -1) if the mailbox is gone or was renumbered.
+ * Compare the view with the disk if anything changed there: 1 if the
+ * folder was listed again (mb->how says how), 0 if nothing had changed.
+ * Sets mb->lost (and returns -1) if the mailbox is gone or was
+ * renumbered.
  */
 int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r);
 /**

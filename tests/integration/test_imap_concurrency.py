@@ -5,8 +5,10 @@ RFC 9051 §7.3.1 (EXISTS), §7.5.1 (EXPUNGE, and when it may not be sent),
 §7.5.2 (FETCH for flag changes), RFC 2177 (IDLE).
 """
 
+import os
 import re
 import select
+import time
 import unittest
 
 from harness import crlf
@@ -52,7 +54,9 @@ class TwoSessions(ImapTestCase):
         m = re.match(rb"^a4 OK \[COPYUID (\d+) 1 (\d+)\]", lines[-1])
         self.assertIsNotNone(m, lines)
         self.assertEqual(int(m.group(2)), 5)
-        self.server.wait_trace(r"note INBOX: 1 message\(s\) delivered to new/ numbered first")
+        self.assertIsNotNone(self.server.wait_trace(
+            r"note INBOX: 1 message\(s\) delivered to new/ numbered first"),
+            self.server.trace())
         status = self.b.command("b1", "STATUS INBOX (UIDVALIDITY UIDNEXT)")
         self.assertIn(b"UIDVALIDITY %s UIDNEXT 6" % m.group(1), status[0])
         lines = self.b.command("b2", "UID FETCH 4:5 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
@@ -154,6 +158,39 @@ class Idle(ImapTestCase):
     def cpu_ticks(pid):
         fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+class ListingTrace(ImapTestCase):
+    """The trace says how each listing of a folder was made, so that a
+    slow SELECT can be explained: every file looked at, only the new ones
+    (the cache knew the rest), or none (the cache alone)."""
+
+    def assertTraced(self, server, pattern):
+        self.assertIsNotNone(server.wait_trace(pattern), server.trace())
+
+    def age_folder(self):
+        for sub in ("new", "cur"):
+            past = time.time() - 3600
+            os.utime(os.path.join(self.maildir(), sub), (past, past))
+
+    def test_select_then_sync_after_a_delivery(self):
+        server = self.start()
+        a = self.raw(server)
+        a.login(select="INBOX")
+        self.assertTraced(server, r"SELECT INBOX: listed whole \(no usable cache\): "
+                          r"3 file\(s\) looked at")
+        # quiet for an hour: the next listing is saved as the cache
+        self.age_folder()
+        b = self.raw(server)
+        b.login(select="INBOX")
+        c = self.raw(server)
+        c.login(select="INBOX")
+        self.assertTraced(server, r"SELECT INBOX: listed from its cache \(unchanged\)")
+        # one delivery: the next sync looks at that one file only
+        self.deliver("alice", NEW_MAIL)
+        self.assertIn(b"* 4 EXISTS", c.command("c1", "NOOP"))
+        self.assertTraced(server, r"sync INBOX: listed again after a change: 1 file\(s\) "
+                          r"looked at, the rest as the cache knew them")
 
 
 if __name__ == "__main__":

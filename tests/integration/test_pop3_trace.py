@@ -4,10 +4,12 @@
     2026-11-23T10:15:02Z pop3 #12 tls TLSv1.3 TLS_AES_256_GCM_SHA384
 """
 
+import os
 import re
+import time
 import unittest
 
-from harness import Pop3TestCase, tls_context
+from harness import ALICE_MESSAGES, Pop3TestCase, tls_context
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
@@ -49,6 +51,30 @@ class Trace(Pop3TestCase):
         self.assertIsNotNone(m, "no 'tls TLSv1.3' line:\n" + server.trace())
         login = server.wait_trace(r"pop3 #(\d+) AUTHORIZATION -> TRANSACTION")
         self.assertEqual(m.group(1), login.group(1), "same session id for tls and login")
+
+    def test_maildrop_line_says_how_it_was_listed(self):
+        """Why was one login slower than the next?  The trace says whether
+        the maildrop was listed file by file or taken from its cache."""
+        server = self.start()
+        root = os.path.join(self.data, "mail", "alice", "Maildir")
+
+        def login_and_quit():
+            c = self.connect(server)
+            c.login("alice")
+            self.assertOk(c.cmd("QUIT"))
+            c.expect_closed()
+
+        login_and_quit()
+        self.assertIsNotNone(server.wait_trace(
+            r'maildrop of "alice": listed whole \(no usable cache\): %d file\(s\) '
+            r'looked at' % len(ALICE_MESSAGES)), server.trace())
+        for sub in ("new", "cur"):  # quiet for an hour: this listing is saved
+            past = time.time() - 3600
+            os.utime(os.path.join(root, sub), (past, past))
+        login_and_quit()
+        login_and_quit()
+        self.assertIsNotNone(server.wait_trace(
+            r'maildrop of "alice": listed from its cache \(unchanged\)'), server.trace())
 
     def test_sessions_have_distinct_ids(self):
         server = self.start()

@@ -96,6 +96,8 @@ START_TEST(a_quiet_folder_lists_from_the_cache)
 	struct maildir_list first, cached;
 	scan(&first); /* assigns UIDs (writes the UID list), saves the cache */
 	ck_assert(cache_exists());
+	ck_assert_int_eq(first.how.source, MAILDIR_FROM_DIRS);
+	ck_assert_uint_eq(first.how.stats, 2);
 	ck_assert_int_eq(loads(&cached), MAILDIR_CACHED_CURRENT);
 	ck_assert_uint_eq(cached.count, 2);
 	ck_assert_uint_eq(cached.uidvalidity, first.uidvalidity);
@@ -111,6 +113,16 @@ START_TEST(a_quiet_folder_lists_from_the_cache)
 	}
 	ck_assert_str_eq(fixture_flags(&cached.msgs[0]), "S");
 	ck_assert_int_eq(cached.msgs[1].wire_size, 4);
+	maildir_list_free(&cached);
+	/* and a scan says where its listing came from */
+	scan(&cached);
+	ck_assert_int_eq(cached.how.source, MAILDIR_FROM_CACHE);
+	ck_assert_uint_eq(cached.how.stats, 0);
+	char text[160];
+	maildir_how_text(&cached.how, text, sizeof(text));
+	ck_assert_str_eq(text, "listed from its cache (unchanged)");
+	maildir_how_text(&first.how, text, sizeof(text));
+	ck_assert_str_eq(text, "listed whole (no usable cache): 2 file(s) looked at");
 	maildir_list_free(&first);
 	maildir_list_free(&cached);
 }
@@ -283,6 +295,8 @@ START_TEST(an_old_listing_spares_the_stats)
 	maildir_list_free(&list);
 	scan(&list);
 	ck_assert_uint_eq(list.count, 2);
+	ck_assert_int_eq(list.how.source, MAILDIR_FROM_OLD);
+	ck_assert_uint_eq(list.how.stats, 1); /* only the new file */
 	const struct maildir_msg *known = &list.msgs[0], *fresh = &list.msgs[1];
 	ck_assert_str_eq(known->name, "1700000001.M1P1.host,S=6,W=8:2,FS");
 	ck_assert_str_eq(fixture_flags(known), "FS");
@@ -336,8 +350,10 @@ START_TEST(a_view_without_inotify_uses_the_stamp)
 	/* mail arrives: the stamp differs, the next sync reads it */
 	put("new", "1700000002.M2P1.host", "c\r\n");
 	ck_assert(!imap_mailbox_reuse(mb, false));
-	ck_assert_msg(imap_mailbox_sync(mb, &err) == 0, "sync: %s", err);
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "sync: %s", err);
 	ck_assert_uint_eq(mb->count, 2);
+	ck_assert_int_eq(mb->how.source, MAILDIR_FROM_OLD);
+	ck_assert_uint_eq(mb->how.stats, 1);
 	/* just changed: not settled, so the stamp proves nothing yet */
 	ck_assert(!mb->stamp_ok);
 	imap_mailbox_close(mb);
