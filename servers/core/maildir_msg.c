@@ -69,10 +69,10 @@ static bool looks_like_message(const char *name)
 }
 
 /* name_number - the value of ",S=" or ",W=" in the unique part of a name
- * (the flags after ':' hold letters only, so a match is never there). */
+ * (never after the ':', where Dovecot allows more than flags). */
 static bool name_number(const char *name, const char *key, off_t *out)
 {
-	const char *p = strstr(name, key);
+	const char *p = memmem(name, maildir_unique_len(name), key, strlen(key));
 	if (p == NULL || p[3] < '0' || p[3] > '9')
 		return false;
 	off_t v = 0;

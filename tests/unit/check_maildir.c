@@ -579,17 +579,21 @@ END_TEST
 
 /* S= and W= at the end of the unique part, just before ":2,", are read
  * as they are anywhere else in it: with S= matching the file, W= is
- * believed (here it lies on purpose, so a count of the file would show). */
+ * believed (here it lies on purpose, so a count of the file would show).
+ * A W= after the ':' is not part of the unique part, and not believed. */
 START_TEST(test_sizes_before_flags)
 {
 	struct box b;
 	struct maildir_list list;
 	box_open(&b);
 	put_file(&b, "cur", "1700000000.M1P2.host,S=2,W=9:2,S", "q\n", 1700000000);
+	put_file(&b, "cur", "1700000001.M2P2.host,S=2:2,S,W=9", "q\n", 1700000001);
 	scan(&b, &list);
-	ck_assert_uint_eq(list.count, 1);
+	ck_assert_uint_eq(list.count, 2);
 	ck_assert_int_eq(list.msgs[0].size, 2);
 	ck_assert_int_eq(list.msgs[0].wire_size, 9);
+	ck_assert_int_eq(list.msgs[1].size, 2);
+	ck_assert_int_eq(list.msgs[1].wire_size, 3); /* counted in the file */
 	maildir_list_free(&list);
 	box_close(&b);
 }
