@@ -167,7 +167,8 @@ static bool parse_u32(char **pp, char end, uint32_t *out)
 }
 
 /* parse - check everything we rely on: the header, one "<uid> <unique>"
- * per line, UIDs ascending.  Whatever follows the last newline is an
+ * per line (no space in the unique part, and no ':', which would end it
+ * early for maildir_unique_cmp()), UIDs ascending.  Whatever follows the last newline is an
  * append cut short by a crash and is left out.  Any other doubt means the
  * list cannot be trusted, and false sends the caller to a fresh start. */
 static bool parse(struct table *t)
@@ -194,7 +195,7 @@ static bool parse(struct table *t)
 		struct entry *e = &t->entries[t->count];
 		char *eol = strchr(p, '\n');
 		if (!parse_u32(&p, ' ', &e->uid) || eol == p ||
-		    memchr(p, ' ', (size_t)(eol - p)) != NULL ||
+		    p + strcspn(p, " :\n") != eol ||
 		    (t->count > 0 && e->uid <= e[-1].uid))
 			return false;
 		*eol = '\0';

@@ -208,6 +208,7 @@ static const char *const garbled[] = {
 	"V1 5 3\n2 a\n1 b\n",     /* not ascending */
 	"V2 5 3\n1 a\n4294967295 b\n", /* no UID left after it */
 	"V1 5 3\n1 a b\n",        /* space in the unique part */
+	"V1 5 3\n1 a:2,S\n",      /* flags: not part of a unique part */
 	"V1 5 3\n1 a\n2 a\n",     /* one message, two UIDs */
 	"V1 5 3\n01 a\n",         /* not an nz-number */
 	"V1 5 3\n1 \n",           /* empty unique part */
