@@ -1,5 +1,5 @@
 /*
- * prefault.c - see prefault.h.
+ * prefault.c - the pages of a fresh array in one call (see prefault.h).
  */
 #include "prefault.h"
 

@@ -97,11 +97,12 @@ struct maildir_list {
 };
 
 /**
- * @p how in words, such as "listed from its cache (unchanged)" or
- * "listed again after a change: 1 file(s) looked at, the rest as the
- * cache knew them", into @p out.
+ * @p how in words for the trace, such as "listed from its cache
+ * (unchanged)" or "listed again after a change: 1 file(s) looked at, the
+ * rest as the cache knew them"; valid until the next call (one session
+ * per process, as for maildir_sys_error()).
  */
-void maildir_how_text(const struct maildir_how *how, char *out, size_t size);
+const char *maildir_how_text(const struct maildir_how *how);
 
 /** Create a Maildir (and its parents) with cur/ new/ tmp/ if missing. */
 int maildir_create(const char *path, const char **error_r);

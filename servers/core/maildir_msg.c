@@ -333,19 +333,21 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 	return 0;
 }
 
-void maildir_how_text(const struct maildir_how *how, char *out, size_t size)
+const char *maildir_how_text(const struct maildir_how *how)
 {
+	static char text[128];
 	switch (how->source) {
 	case MAILDIR_FROM_CACHE:
-		snprintf(out, size, "listed from its cache (unchanged)");
-		break;
+		return "listed from its cache (unchanged)";
 	case MAILDIR_FROM_OLD:
-		snprintf(out, size, "listed again after a change: %zu file(s) "
-			 "looked at, the rest as the cache knew them", how->stats);
-		break;
+		snprintf(text, sizeof(text), "listed again after a change: %zu "
+			 "file(s) looked at, the rest as the cache knew them",
+			 how->stats);
+		return text;
 	default:
-		snprintf(out, size, "listed whole (no usable cache): %zu "
-			 "file(s) looked at", how->stats);
+		snprintf(text, sizeof(text), "listed whole (no usable cache): "
+			 "%zu file(s) looked at", how->stats);
+		return text;
 	}
 }
 

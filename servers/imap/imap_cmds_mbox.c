@@ -65,11 +65,9 @@ static enum imap_action open_mailbox(struct imap_session *s,
 		trace_event(s->trace, "error %s %s: %s", verb, name, error);
 		return imap_no(s, "[UNAVAILABLE] cannot open \"%s\" now", name);
 	}
-	if (!kept) {
-		char how[160];
-		maildir_how_text(&mb->how, how, sizeof(how));
-		trace_event(s->trace, "%s %s: %s", verb, name, how);
-	}
+	if (!kept)
+		trace_event(s->trace, "%s %s: %s", verb, name,
+			    maildir_how_text(&mb->how));
 	if (mb->inotify_fd < 0)
 		trace_event(s->trace, "%s %s: no inotify watch (fs.inotify "
 			    "limits reached?): changes are found from the "

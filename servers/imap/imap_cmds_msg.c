@@ -31,7 +31,7 @@ static int expunge_deleted(struct imap_session *s, const struct imap_cmd *c,
 	struct imap_mailbox *mb = s->mbox;
 	const char *error = "";
 	int failed = 0;
-	if (imap_mailbox_sync(mb, &error) < 0 && mb->lost)
+	if (imap_sync(s, &error) < 0 && mb->lost)
 		return -1;
 	for (size_t i = 0; i < mb->count;) {
 		const struct imap_msg *m = &mb->msgs[i];

@@ -119,6 +119,9 @@ void imap_put_astring(struct imap_session *s, const char *str);
 void imap_flush_some(struct imap_session *s);
 /** The capability list for the current state, without a prefix. */
 void imap_capabilities(const struct imap_session *s, struct buf *out);
+/** imap_mailbox_sync() of the selected mailbox, with a trace line
+ * ("sync NAME: listed ...") when the folder was listed again. */
+int imap_sync(struct imap_session *s, const char **error_r);
 /** Report pending mailbox changes (see imap_ok). */
 void imap_announce(struct imap_session *s, bool expunge_ok);
 

@@ -56,18 +56,21 @@ static bool expunge_allowed(const struct imap_session *s)
 	}
 }
 
+int imap_sync(struct imap_session *s, const char **error_r)
+{
+	int r = imap_mailbox_sync(s->mbox, error_r);
+	if (r == 1)
+		trace_event(s->trace, "sync %s: %s", s->mbox->name,
+			    maildir_how_text(&s->mbox->how));
+	return r;
+}
+
 void imap_announce(struct imap_session *s, bool expunge_ok)
 {
 	const char *error;
-	char how[160];
 	if (s->mbox == NULL || s->state != IMAP_SELECTED)
 		return;
-	int r = imap_mailbox_sync(s->mbox, &error);
-	if (r == 1) {
-		maildir_how_text(&s->mbox->how, how, sizeof(how));
-		trace_event(s->trace, "sync %s: %s", s->mbox->name, how);
-	}
-	if (r < 0) {
+	if (imap_sync(s, &error) < 0) {
 		if (!s->mbox->lost) {
 			trace_event(s->trace, "error sync %s: %s",
 				    s->mbox->name, error);

@@ -152,9 +152,8 @@ static enum pop3_action login_ok(struct pop3_session *s, const char *how)
 	}
 	size_t n;
 	unsigned long long octets;
-	char listed[160];
-	maildir_how_text(&s->list.how, listed, sizeof(listed));
-	trace_event(s->trace, "maildrop of \"%s\": %s", s->user, listed);
+	trace_event(s->trace, "maildrop of \"%s\": %s", s->user,
+		    maildir_how_text(&s->list.how));
 	pop3_maildrop_totals(s, &n, &octets);
 	pop3_enter_state(s, POP3_TRANSACTION, "%s ok for %s, %zu messages",
 			 how, s->user, n);

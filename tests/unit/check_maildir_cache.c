@@ -118,10 +118,9 @@ START_TEST(a_quiet_folder_lists_from_the_cache)
 	scan(&cached);
 	ck_assert_int_eq(cached.how.source, MAILDIR_FROM_CACHE);
 	ck_assert_uint_eq(cached.how.stats, 0);
-	char text[160];
-	maildir_how_text(&cached.how, text, sizeof(text));
+	const char *text = maildir_how_text(&cached.how);
 	ck_assert_str_eq(text, "listed from its cache (unchanged)");
-	maildir_how_text(&first.how, text, sizeof(text));
+	text = maildir_how_text(&first.how);
 	ck_assert_str_eq(text, "listed whole (no usable cache): 2 file(s) looked at");
 	maildir_list_free(&first);
 	maildir_list_free(&cached);
