@@ -265,10 +265,20 @@ int maildir_append_keywords(const char *path, const char *data, size_t len,
 
 /* ---- listing ------------------------------------------------------- */
 
+/* mkdir_one - @dir exists as a directory afterwards.  EEXIST is only
+ * good news if what exists is a directory: a file named "new" (a stray
+ * copy, a mistyped command) would otherwise pass here and make every
+ * delivery fail later, at the rename, with a less helpful error. */
 static int mkdir_one(const char *dir, const char **error_r)
 {
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+	struct stat st;
+	if (mkdir(dir, 0700) == 0)
 		return 0;
+	if (errno == EEXIST && stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+	}
 	*error_r = maildir_sys_error("create directory");
 	return -1;
 }

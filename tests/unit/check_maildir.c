@@ -123,6 +123,32 @@ START_TEST(test_create_nested_and_again)
 }
 END_TEST
 
+/* A file where a directory belongs is an error, not a Maildir. */
+START_TEST(test_create_refuses_file_in_place_of_dir)
+{
+	struct box b;
+	const char *err = NULL;
+	char file[PATH_MAX];
+	b.tmp = fixture_tmpdir();
+	snprintf(b.path, sizeof(b.path), "%s/Maildir", b.tmp);
+	ck_assert_int_eq(mkdir(b.path, 0700), 0);
+	snprintf(file, sizeof(file), "%s/new", b.path);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(maildir_create(b.path, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Not a directory"));
+	/* the same for a component of the path above the Maildir */
+	snprintf(b.path, sizeof(b.path), "%s/Maildir/new/deeper", b.tmp);
+	ck_assert_int_eq(maildir_create(b.path, &err), -1);
+	ck_assert_int_eq(unlink(file), 0);
+	snprintf(b.path, sizeof(b.path), "%s/Maildir", b.tmp);
+	ck_assert_msg(maildir_create(b.path, &err) == 0, "create: %s", err);
+	ck_assert_int_eq(count_entries(&b, "new"), 0);
+	box_close(&b);
+}
+END_TEST
+
 START_TEST(test_deliver_then_scan)
 {
 	struct box b;
@@ -757,6 +783,7 @@ Suite *maildir_suite(void)
 	Suite *s = suite_create("maildir");
 	TCase *tc = tcase_create("store");
 	tcase_add_test(tc, test_create_nested_and_again);
+	tcase_add_test(tc, test_create_refuses_file_in_place_of_dir);
 	tcase_add_test(tc, test_deliver_then_scan);
 	tcase_add_test(tc, test_deliver_leaves_tmp_empty);
 	tcase_add_test(tc, test_deliver_crlf_stored_as_lf);
