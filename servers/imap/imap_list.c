@@ -162,14 +162,16 @@ static const char *const status_names[ST_COUNT] = {
 	"DELETED",
 };
 
-/* count_status - every item from one scan of the folder. */
+/* count_status - every item from one scan of the folder; @how_r says
+ * how the scan listed it, for the trace. */
 static int count_status(const char *path, unsigned long long v[ST_COUNT],
-			const char **error_r)
+			struct maildir_how *how_r, const char **error_r)
 {
 	struct maildir_list list;
 	uint32_t mark;
 	if (maildir_scan(path, &list, error_r) < 0)
 		return -1;
+	*how_r = list.how;
 	memset(v, 0, ST_COUNT * sizeof(*v));
 	int r = recent_peek(path, list.uidvalidity, &mark, error_r);
 	v[ST_MESSAGES] = list.count;
@@ -210,8 +212,9 @@ enum imap_action imap_cmd_status(struct imap_session *s,
 	}
 	if (imap_mailbox_arg(s, &c->args[0], name, sizeof(name), &path) < 0)
 		return IMAP_CONTINUE;
-	int r = folders_exists(s->root, name) ? count_status(path, v, &error)
-					      : 1;
+	struct maildir_how how;
+	int r = folders_exists(s->root, name)
+		? count_status(path, v, &how, &error) : 1;
 	free(path);
 	if (r == 1)
 		return imap_no(s, "[NONEXISTENT] no mailbox \"%s\"", name);
@@ -219,6 +222,7 @@ enum imap_action imap_cmd_status(struct imap_session *s,
 		trace_event(s->trace, "error STATUS %s: %s", name, error);
 		return imap_no(s, "[UNAVAILABLE] cannot read \"%s\" now", name);
 	}
+	trace_event(s->trace, "STATUS %s: %s", name, maildir_how_text(&how));
 	buf_puts(s->out, "* STATUS ");
 	imap_put_astring(s, name);
 	buf_puts(s->out, " (");

@@ -192,6 +192,20 @@ class ListingTrace(ImapTestCase):
         self.assertTraced(server, r"sync INBOX: listed again after a change: 1 file\(s\) "
                           r"looked at, the rest as the cache knew them")
 
+    def test_status_says_how_it_listed(self):
+        # STATUS lists the folder without selecting it (RFC 9051 §6.3.11);
+        # the trace says how, as it does for SELECT
+        server = self.start()
+        a = self.raw(server)
+        a.login()
+        self.assertIn(b"* STATUS INBOX (MESSAGES 3)", a.command("s1", "STATUS INBOX (MESSAGES)"))
+        self.assertTraced(server, r"STATUS INBOX: listed whole \(no usable cache\): "
+                          r"3 file\(s\) looked at")
+        self.age_folder()
+        a.command("s2", "STATUS INBOX (MESSAGES)")
+        a.command("s3", "STATUS INBOX (UNSEEN)")
+        self.assertTraced(server, r"STATUS INBOX: listed from its cache \(unchanged\)")
+
 
 if __name__ == "__main__":
     unittest.main()
