@@ -410,7 +410,6 @@ void maildir_list_free(struct maildir_list *list)
 static int relocate(const char *path, struct maildir_msg *msg,
 		    const char **error_r)
 {
-	size_t n = maildir_unique_len(msg->name);
 	for (int in_new = 1; in_new >= 0; in_new--) {
 		char dir[PATH_MAX], *name = NULL;
 		bool found = false;
@@ -423,8 +422,7 @@ static int relocate(const char *path, struct maildir_msg *msg,
 		}
 		struct dirent *de;
 		while (!found && (de = readdir(d)) != NULL)
-			found = strncmp(de->d_name, msg->name, n) == 0 &&
-				(de->d_name[n] == '\0' || de->d_name[n] == ':');
+			found = maildir_unique_cmp(de->d_name, msg->name) == 0;
 		if (found)
 			name = strdup(de->d_name);
 		closedir(d);

@@ -169,8 +169,9 @@ static bool parse_u32(char **pp, char end, uint32_t *out)
 /* parse - check everything we rely on: the header, one "<uid> <unique>"
  * per line (no space in the unique part, and no ':', which would end it
  * early for maildir_unique_cmp()), UIDs ascending.  Whatever follows the
- * last newline is an append cut short by a crash and is left out.  Any other doubt means the
- * list cannot be trusted, and false sends the caller to a fresh start. */
+ * last newline is an append cut short by a crash and is left out.  Any
+ * other doubt means the list cannot be trusted, and false sends the
+ * caller to a fresh start. */
 static bool parse(struct table *t)
 {
 	char *p = t->text, *last_nl = memrchr(t->text, '\n', t->size);
