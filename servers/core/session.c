@@ -25,6 +25,13 @@ int session_send(struct netio *io, struct buf *out)
 	return r;
 }
 
+int session_reply(struct netio *io, struct buf *out)
+{
+	if (netio_line_buffered(io) && out->len < SESSION_HOLD_MAX)
+		return 0;
+	return session_send(io, out);
+}
+
 /* peer - this address's entry in the shared table: found, or claimed
  * (a free one near its hash, else the one idle longest).  Two sessions
  * racing for one address may end up with two entries; each then counts

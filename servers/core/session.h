@@ -19,6 +19,26 @@ struct netio;
 /** Send everything in @p out and empty it; 0, or -1 if the write failed. */
 int session_send(struct netio *io, struct buf *out);
 
+/** Replies held for a pipelining client are sent once they reach this. */
+#define SESSION_HOLD_MAX (16 * 1024)
+
+/**
+ * The reply to a command, for a client that may pipeline: like
+ * session_send(), but if the client's next command is already here (a
+ * complete line buffered), keep @p out to go out with that command's
+ * reply, in one write (RFC 2920 §3.2; RFC 2449 §6.6 and RFC 9051 §5.5
+ * allow the same in POP3 and IMAP).  Written one by one, the second
+ * small reply would wait in the kernel (Nagle's algorithm) until the
+ * client acknowledged the first, which a client waiting for the rest
+ * delays by up to 40 ms: every pipelined batch cost that much.
+ *
+ * Nothing is held while the session could block: only a complete line
+ * makes it hold, so the next read returns at once.  Call it only where
+ * the session goes on to read that line; before STARTTLS, IDLE, a BDAT
+ * chunk or the end, use session_send().
+ */
+int session_reply(struct netio *io, struct buf *out);
+
 /**
  * True if the client has sent anything that has not been read yet: bytes
  * already buffered, or waiting on the socket.  Before the greeting that

@@ -8,7 +8,8 @@
  *   - reads a line, or, inside a literal, exactly the octets the core
  *     still expects (raw: a literal may hold anything, CRLF included);
  *   - sends the core's output, also in the middle of a large FETCH
- *     (imap_set_flush);
+ *     (imap_set_flush), and the answers to a pipelined batch of commands
+ *     in one write (session_reply());
  *   - delays the answer to a failed login (--auth-delay);
  *   - runs the TLS handshake after STARTTLS, once netio has dropped what
  *     the client pipelined behind it (RFC 9051 §6.2.1, CVE-2011-0411);
@@ -151,7 +152,10 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 	session_set_phase(io, ci, imap_session_state(s) == IMAP_NOT_AUTHENTICATED
 			  ? LISTENER_LOGIN : imap_literal_left(s) > 0
 			  ? LISTENER_MESSAGE : LISTENER_IN);
-	if (session_send(io, out) < 0) {
+	/* a pipelined batch is answered in one write (RFC 9051 §5.5); a
+	 * literal's continuation request must go out at once */
+	bool hold = act == IMAP_CONTINUE && imap_literal_left(s) == 0;
+	if ((hold ? session_reply(io, out) : session_send(io, out)) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

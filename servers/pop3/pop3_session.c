@@ -3,13 +3,14 @@
  * the reply, until the core or the client ends it.
  *
  * This is the only POP3 file that knows about sockets and TLS.  It does
- * four things the pure core cannot:
+ * five things the pure core cannot:
  *
  *   - delays the reply to a failed login (AUTH_FAIL_DELAY_MS, --auth-delay);
  *   - runs the TLS handshake when the core answers STLS, after netio has
  *     thrown away anything the client pipelined behind it (RFC 2595 §4,
  *     CVE-2011-0411);
  *   - adjusts the line limit when an AUTH exchange needs longer lines;
+ *   - answers a pipelined batch of commands in one write (session_reply());
  *   - ends the session on timeout, on EOF, or on a write error, and says
  *     which in the trace.
  */
@@ -63,7 +64,9 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 	/* logged in: no more login deadline, and not to be closed for room */
 	session_set_phase(io, ci, pop3_session_state(s) == POP3_AUTHORIZATION
 			  ? LISTENER_LOGIN : LISTENER_IN);
-	if (session_send(io, out) < 0) {
+	/* a pipelined batch is answered in one write (RFC 2449 §6.6) */
+	if ((act == POP3_CONTINUE ? session_reply(io, out)
+				  : session_send(io, out)) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

@@ -13,6 +13,8 @@
  *     (RFC 3207 §4.2, CVE-2011-0411);
  *   - refuses a client that talks before the greeting, and tells the core
  *     when a line had more input pipelined behind it (RFC 2920 §3.1);
+ *   - answers a pipelined batch of commands in one write (session_reply(),
+ *     RFC 2920 §3.2);
  *   - sets the line limit the core asks for (512 for commands, 1000 in
  *     DATA, more inside AUTH);
  *   - wakes the queue runner when a message was queued for relaying;
@@ -117,7 +119,9 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 					      &slow);
 	if (slow)
 		session_login_failed(ci, srv->opts->auth_delay_ms);
-	if (session_send(io, out) < 0) {
+	/* a pipelined batch is answered in one write (RFC 2920 §3.2) */
+	if ((act == SMTP_CONTINUE ? session_reply(io, out)
+				  : session_send(io, out)) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

@@ -387,6 +387,16 @@ class Client:
             data = data.encode("latin-1")
         self.sock.sendall(data)
 
+    def send_and_read_once(self, data):
+        """Send @data (a pipelined batch), then return what one read
+        brings: everything the server wrote in one write, which on
+        loopback arrives together."""
+        assert not self.buf, "replies still unread: %r" % self.buf
+        self.send(data)
+        self._fill(self.timeout)
+        got, self.buf = self.buf, b""
+        return got
+
     def _fill(self, timeout):
         self.sock.settimeout(timeout)
         try:

@@ -127,6 +127,16 @@ class Pipelining(ImapTestCase):
         sender.join()
         self.assertEqual(c.tagged("z", "NOOP"), "z OK NOOP completed")
 
+    def test_pipelined_batch_answered_in_one_write(self):
+        # one write for the three answers: written one by one, the
+        # second would wait for the client's delayed acknowledgement of
+        # the first (Nagle's algorithm), up to 40 ms a batch
+        c = self.raw(self.server)
+        c.login(select="INBOX")
+        got = c.send_and_read_once(b"p1 NOOP\r\np2 NOOP\r\np3 NOOP\r\n")
+        self.assertEqual(got, b"p1 OK NOOP completed\r\np2 OK NOOP completed\r\n"
+                         b"p3 OK NOOP completed\r\n")
+
     def test_commands_byte_by_byte(self):
         c = self.raw(self.server)
         for b in b"a LOGIN {5+}\r\nalice {10+}\r\nwonderland\r\n":

@@ -124,6 +124,16 @@ class Pipelining(Pop3TestCase):
                          "+OK maillab POP3 server signing off (2 messages left)")
         c.expect_closed()
 
+    def test_pipelined_batch_answered_in_one_write(self):
+        # written one by one, the second reply would wait for the
+        # client's delayed acknowledgement of the first (Nagle's
+        # algorithm): up to 40 ms for every batch
+        c = self.connect(self.start())
+        c.login()
+        got = c.send_and_read_once("NOOP\r\nSTAT\r\nLIST 1\r\n")
+        self.assertEqual(got, b"+OK\r\n+OK 3 %d\r\n+OK 1 %d\r\n"
+                         % (ALICE_OCTETS, wire_size(ALICE_MESSAGES[0])))
+
     def test_pipelined_byte_by_byte(self):
         c = self.connect(self.start())
         for b in b"CAPA\r\n":

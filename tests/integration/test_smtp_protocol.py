@@ -33,6 +33,21 @@ class MxProtocol(SmtpTestCase):
         self.assertNotIn("AUTH", caps)  # no logins on an MX
         self.assertReply(c.cmd("AUTH PLAIN " + "AGFsaWNlAHdvbmRlcmxhbmQ="), 502, "5.5.1")
 
+    def test_pipelined_batch_answered_in_one_write(self):
+        # RFC 2920 §3.2: the replies to a group leave together; written
+        # one by one, the second would wait for the client's delayed
+        # acknowledgement of the first (Nagle's algorithm), up to 40 ms
+        c = self.mx()
+        c.ehlo()
+        got = c.send_and_read_once("MAIL FROM:<bob@elsewhere.test>\r\n"
+                                   "RCPT TO:<alice@maillab.test>\r\n"
+                                   "DATA\r\n")
+        codes = [line[:4] for line in got.decode().split("\r\n") if line]
+        self.assertEqual(codes, ["250 ", "250 ", "354 "], got)
+        c.send("Subject: pipelined\r\n\r\nhi\r\n.\r\n")
+        self.assertReply(c.reply(), 250)
+        self.wait_stored("alice", 1)
+
     def test_sequencing_errors(self):
         c = self.mx()
         self.assertReply(c.cmd("MAIL FROM:<bob@elsewhere.test>"), 503, "5.5.1")
