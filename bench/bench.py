@@ -83,6 +83,11 @@ def workloads(cfg):
     return [
         Workload("smtp-4k", "SMTP 4 KB, one connection", "smtp", "smtp", "msgs/s",
                  args=sinks + ["--size", "4096"], goal=1.5),
+        # as Postfix's smtp-source sends: each command waits for its reply
+        # (the one above pipelines MAIL, RCPT and DATA, as an MTA does)
+        Workload("smtp-lockstep-4k", "SMTP 4 KB, one connection, no pipelining",
+                 "smtp", "smtp", "msgs/s", args=sinks + ["--size", "4096", "--no-pipelining"],
+                 goal=None),
         Workload("smtp-4k-conn", "SMTP 4 KB, connection per message", "smtp-conn",
                  "smtp", "msgs/s", args=sinks + ["--size", "4096"], goal=1.5),
         Workload("smtp-1m", "SMTP 1 MB, one connection", "smtp", "smtp", "msgs/s",

@@ -47,6 +47,7 @@ static const struct option options[] = {
 	{ "password", TEXT, AT(password), 0, 0 },
 	{ "rcpt", TEXT, AT(rcpt), 0, 0 },
 	{ "rcpts", UINT, AT(rcpts), 1, 1000000 },
+	{ "no-pipelining", FLAG, AT(no_pipelining), 0, 0 },
 	{ "size", SIZE, AT(size), 0, LG_MESSAGE_MAX },
 	{ "mailbox", TEXT, AT(mailbox), 0, 0 },
 	{ "text", TEXT, AT(text), 0, 0 },
@@ -68,6 +69,8 @@ static const char usage[] =
 	"  --password TEXT    (wonderland)\n"
 	"  --rcpt ADDR        SMTP recipient (alice@maillab.test); with\n"
 	"                     --rcpts N: local0@domain .. local(N-1)@domain\n"
+	"  --no-pipelining    SMTP: wait for each reply, as smtp-source does,\n"
+	"                     even if the server offers PIPELINING\n"
 	"  --size BYTES       message size for smtp and imap-append (4096;\n"
 	"                     a K or M suffix multiplies by 1024 or 1024*1024)\n"
 	"  --mailbox NAME     IMAP mailbox (INBOX)\n"

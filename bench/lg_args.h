@@ -34,6 +34,8 @@ struct lg_conf {
 	const char *password;
 	const char *rcpt;       /**< local@domain, or the pattern of --rcpts */
 	unsigned rcpts;         /**< 0: always --rcpt; N: local0@d .. */
+	bool no_pipelining;     /**< SMTP: one command at a time, even if
+				     the server offers PIPELINING */
 	size_t size;            /**< octets per SMTP or APPEND message */
 	const char *mailbox;    /**< IMAP mailbox to SELECT or APPEND to */
 	const char *text;       /**< the word UID SEARCH TEXT looks for */

@@ -30,6 +30,14 @@ int lg_smtp_line(const char *line, size_t len, int *code_r, bool *last_r)
 	return 0;
 }
 
+bool lg_smtp_ehlo_has(const char *line, size_t len, const char *keyword)
+{
+	size_t n = strlen(keyword);
+	if (len < 4 + n || strncasecmp(line + 4, keyword, n) != 0)
+		return false;
+	return len == 4 + n || line[4 + n] == ' ';
+}
+
 int lg_pop3_status(const char *line, size_t len)
 {
 	/* RFC 1939 §3: "+OK" or "-ERR", then a space and text, or nothing */

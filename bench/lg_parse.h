@@ -26,6 +26,13 @@
  */
 int lg_smtp_line(const char *line, size_t len, int *code_r, bool *last_r);
 
+/**
+ * True if @p line, a line of the reply to EHLO ("250-PIPELINING",
+ * "250 SIZE 1000"), names the extension @p keyword (RFC 5321 §4.1.1.1:
+ * the keyword, then a space and parameters or nothing; any case).
+ */
+bool lg_smtp_ehlo_has(const char *line, size_t len, const char *keyword);
+
 /** A POP3 status line: 1 for +OK, 0 for -ERR, -1 for anything else. */
 int lg_pop3_status(const char *line, size_t len);
 

@@ -61,6 +61,7 @@ struct lg_client {
 	unsigned long ticket;     /**< with --count: the number of this operation */
 	unsigned long tagno;      /**< IMAP tags: a1, a2, ... */
 	long exists;              /**< messages in the selected IMAP mailbox */
+	bool pipelining;          /**< SMTP: sending MAIL, RCPT and DATA at once */
 	unsigned failures;        /**< failures in a row */
 	bool cut;                 /**< the current operation hit --limit */
 	struct lg_counts counts;

@@ -22,7 +22,7 @@ import harness
 
 BENCH = os.path.join(harness.ROOT, "bench", "bench.py")
 # The workloads bench.py runs (bench.py's workloads()), each at 1 and 2.
-WORKLOADS = ("smtp-4k", "smtp-4k-conn", "smtp-1m", "smtp-1m-conn", "pop3", "pop3-tls",
+WORKLOADS = ("smtp-4k", "smtp-lockstep-4k", "smtp-4k-conn", "smtp-1m", "smtp-1m-conn", "pop3", "pop3-tls",
              "imap-login", "imap-select", "imap-fetch-flags", "imap-fetch-body",
              "imap-search-text", "imap-search-flags", "imap-store", "imap-append")
 

@@ -133,6 +133,18 @@ START_TEST(smtp_reply_lines)
 }
 END_TEST
 
+START_TEST(ehlo_keywords)
+{
+	ck_assert(lg_smtp_ehlo_has("250-PIPELINING", 14, "PIPELINING"));
+	ck_assert(lg_smtp_ehlo_has("250 pipelining", 14, "PIPELINING"));
+	ck_assert(lg_smtp_ehlo_has("250-SIZE 10485760", 17, "SIZE"));
+	/* another keyword that starts the same, the greeting line, short */
+	ck_assert(!lg_smtp_ehlo_has("250-SIZEX", 9, "SIZE"));
+	ck_assert(!lg_smtp_ehlo_has("250-mail.test Hello", 19, "PIPELINING"));
+	ck_assert(!lg_smtp_ehlo_has("250", 3, "SIZE"));
+}
+END_TEST
+
 START_TEST(pop3_status_and_stat)
 {
 	ck_assert_int_eq(lg_pop3_status("+OK", 3), 1);
@@ -238,6 +250,7 @@ Suite *bench_suite(void)
 	suite_add_tcase(s, c);
 	c = tcase_create("Replies");
 	tcase_add_test(c, smtp_reply_lines);
+	tcase_add_test(c, ehlo_keywords);
 	tcase_add_test(c, pop3_status_and_stat);
 	tcase_add_test(c, imap_response_kinds);
 	tcase_add_test(c, imap_literals);

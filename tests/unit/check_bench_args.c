@@ -57,6 +57,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(conf.clients, 1);
 	ck_assert(conf.duration_s == 2);
 	ck_assert(!conf.tls);
+	ck_assert(!conf.no_pipelining);
 	ck_assert_uint_eq(conf.size, 4096);
 	ck_assert_str_eq(conf.mailbox, "INBOX");
 	ck_assert_str_eq(conf.rcpt, "alice@maillab.test");
@@ -206,7 +207,8 @@ START_TEST(one_user_and_recipients)
 {
 	ck_assert_int_eq(parse("--workload", "smtp", "--port", "25", "--user",
 			       "big", "--rcpt", "sink@bench.test", "--rcpts",
-			       "16", NULL), 0);
+			       "16", "--no-pipelining", NULL), 0);
+	ck_assert(conf.no_pipelining);
 	char name[LG_USER_MAX + 1], rcpt[LG_RCPT_MAX + 1];
 	ck_assert_uint_eq(lg_user_index(&conf, 5, 9), 0);
 	lg_user_name(&conf, 0, name);
