@@ -25,6 +25,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -185,6 +186,24 @@ int lg_send(struct lg_client *c, const void *data, size_t len)
 	if (netio_write(c->io, data, len) < 0)
 		return lg_fail(c, "write error: the server went away");
 	return 0;
+}
+
+int lg_send_text(struct lg_client *c, const char *header, size_t hlen,
+		 const char *end)
+{
+	size_t body = c->run->body_len, elen = strlen(end);
+	size_t need = hlen + body + elen;
+	if (need > c->text_size) {
+		char *p = realloc(c->text, need);
+		if (p == NULL)
+			return lg_fail(c, "out of memory for a %zu-octet message", need);
+		c->text = p;
+		c->text_size = need;
+	}
+	memcpy(c->text, header, hlen);
+	memcpy(c->text + hlen, c->run->body, body);
+	memcpy(c->text + hlen + body, end, elen);
+	return lg_send(c, c->text, need);
 }
 
 int lg_sendf(struct lg_client *c, const char *fmt, ...)

@@ -266,8 +266,7 @@ int lg_imap_append(struct lg_client *c)
 	if (!s.go_ahead)
 		return lg_fail(c, "APPEND: finished before the message was sent");
 	/* the literal, then the CRLF that ends the command line */
-	if (lg_send(c, header, hlen) < 0 ||
-	    lg_send(c, run->body, run->body_len) < 0 || lg_send(c, "\r\n", 2) < 0 ||
+	if (lg_send_text(c, header, hlen, "\r\n") < 0 ||
 	    responses(c, tag, &s, false, "APPEND") < 0)
 		return -1;
 	c->counts.bytes += size;

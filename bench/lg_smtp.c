@@ -11,7 +11,7 @@
  * as Postfix sends them (§3.1: DATA ends the group, the text waits for
  * 354).  With --no-pipelining, or if the server does not offer it, each
  * command waits for its reply, as Postfix's smtp-source does.  The
- * message text is written in one go.
+ * message text is written in one go (lg_send_text()).
  *
  *   smtp       one connection per client, EHLO once, then a message per
  *              operation (a busy submission client)
@@ -118,9 +118,7 @@ int lg_smtp_message(struct lg_client *c)
 		return -1;
 	/* RFC 5321 §4.1.1.4: the text, then CRLF "." CRLF; the generated
 	 * body has no line starting with "." (lg_text.h) */
-	if (lg_send(c, header, hlen) < 0 ||
-	    lg_send(c, c->run->body, c->run->body_len) < 0 ||
-	    lg_send(c, ".\r\n", 3) < 0 ||
+	if (lg_send_text(c, header, hlen, ".\r\n") < 0 ||
 	    read_reply(c, 250, "the end of the data") < 0)
 		return -1;
 	c->counts.bytes += hlen + c->run->body_len;

@@ -397,6 +397,8 @@ int main(int argc, char **argv)
 	}
 	r = conf.workload->op == NULL ? run_hold(&run, clients)
 				      : run_timed(&run, clients);
+	for (unsigned i = 0; i < conf.clients; i++)
+		free(clients[i].text);
 	free(clients);
 	free(body);
 	tls_client_free(run.tls);

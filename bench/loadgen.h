@@ -62,6 +62,8 @@ struct lg_client {
 	unsigned long tagno;      /**< IMAP tags: a1, a2, ... */
 	long exists;              /**< messages in the selected IMAP mailbox */
 	bool pipelining;          /**< SMTP: sending MAIL, RCPT and DATA at once */
+	char *text;               /**< lg_send_text()'s buffer, or NULL */
+	size_t text_size;
 	unsigned failures;        /**< failures in a row */
 	bool cut;                 /**< the current operation hit --limit */
 	struct lg_counts counts;
@@ -99,6 +101,15 @@ int lg_read_line(struct lg_client *c, char **line_r, size_t *len_r);
 int lg_skip_bytes(struct lg_client *c, size_t n);
 /** Send bytes as they are. */
 int lg_send(struct lg_client *c, const void *data, size_t len);
+/**
+ * Send a message in one write: @p header, the run's body, then @p end
+ * ("." CRLF after SMTP's DATA, CRLF after an IMAP literal), as a client
+ * that has the message ready writes it.  Sent in three writes, with
+ * TCP_NODELAY, each would leave as a packet of its own and wake the
+ * server three times.
+ */
+int lg_send_text(struct lg_client *c, const char *header, size_t hlen,
+		 const char *end);
 /** Send one printf-formatted command line, CRLF added. */
 int lg_sendf(struct lg_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
