@@ -20,7 +20,9 @@ What happens, in order (docs/bench.md explains every figure):
   7. every workload at 1, 8, 64 and 256 clients (loadgen), maillab and
      then its peer, one after the other: SMTP messages are counted in the
      Maildirs afterwards, so a lost message is an error, not a number;
-  8. the table (figure, maillab, peer, ratio, fraction of the limit, goal,
+  8. the SMTP figures cross-checked with another client, Postfix's
+     smtp-source, against smtpd and Postfix;
+  9. the table (figure, maillab, peer, ratio, fraction of the limit, goal,
      met?), results.json, results.csv and throughput.png/.svg in --out.
 
 Everything listens on 127.0.0.1.  Every process and directory it makes is
@@ -116,6 +118,10 @@ def workloads(cfg):
         Workload("imap-append", "IMAP APPEND 4 KB (durable)", "imap-append", "imap",
                  args=u + ["--mailbox", "Bench", "--size", "4096"]),
     ]
+
+
+# The targets of the SMTP cross-check: maillab's smtpd, then Postfix.
+SMTP_CROSS = Workload("smtp-cross", "SMTP cross-check", "smtp", "smtp", "msgs/s")
 
 
 class Bench:
@@ -416,7 +422,50 @@ class Bench:
                     if r["first_error"]:
                         self.say("      first error: " + r["first_error"])
 
-    # ---- 8. the report -----------------------------------------------------------
+    # ---- 8. the cross-check ---------------------------------------------------------
+
+    def cross_check(self):
+        """SMTP measured by another client: Postfix's smtp-source and the
+        load generator, one command at a time both (smtp-source does not
+        pipeline), send the same number of 4 KB messages over the same
+        number of connections to one recipient, timed from the start."""
+        source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+        if not os.access(source, os.X_OK):
+            self.doc["cross_check"] = {"skipped": "smtp-source is not installed "
+                                       "(Debian's postfix package)"}
+            self.say("bench: cross-check skipped: smtp-source is not installed")
+            return
+        n, count = self.cfg.cross_sessions, self.cfg.cross_messages
+        rcpt = "sink0@bench.test"
+        self.doc["cross_check"] = {"sessions": n, "messages": count}
+        for name, port, root in self.targets(SMTP_CROSS):
+            t0 = time.monotonic()
+            # -d: every message of a session on its connection; -l: the
+            # text after smtp-source's own header lines, about 4 KB in all
+            r = subprocess.run([source, "-d", "-s", str(n), "-m", str(count),
+                                "-l", "3900", "-M", "client.test",
+                                "-f", "loadgen@client.test", "-t", rcpt,
+                                "127.0.0.1:%d" % port],
+                               capture_output=True, text=True,
+                               timeout=self.cfg.run_timeout)
+            seconds = time.monotonic() - t0
+            if r.returncode != 0:
+                raise RuntimeError("smtp-source against %s failed (%d): %s"
+                                   % (name, r.returncode, r.stderr[-2000:]))
+            lost = self.check_delivered(name, root, count)
+            ours = self.loadgen("smtp", port, n, count=count,
+                                extra=["--no-pipelining", "--rcpt", rcpt])
+            ours_lost = self.check_delivered(name, root, ours["done"])
+            self.doc["cross_check"][name] = {
+                "smtp_source_per_s": count / seconds, "smtp_source_lost": lost,
+                "loadgen_per_s": ours["ops_per_s"],
+                "loadgen_errors": ours["errors"], "loadgen_lost": ours_lost}
+            self.say("bench: cross-check %-8s %d messages over %d connections: "
+                     "smtp-source %.0f/s, loadgen %.0f/s%s"
+                     % (name, count, n, count / seconds, ours["ops_per_s"],
+                        "  LOST %d" % (lost + ours_lost) if lost + ours_lost else ""))
+
+    # ---- 9. the report -----------------------------------------------------------
 
     def write(self, table, series):
         os.makedirs(self.out, exist_ok=True)
@@ -452,6 +501,7 @@ class Bench:
             self.idle()
             self.mailsh()
             self.workloads()
+            self.cross_check()
             table, series = bench_report.build(self.doc, self.runs, workloads(self.cfg),
                                                self.cfg.levels, self.cfg.replay_steps)
         finally:
@@ -529,6 +579,7 @@ def parse_args(argv):
     cfg.small, cfg.big = bench_mail.SMALL_MESSAGES, bench_mail.BIG_MESSAGES
     cfg.idle, cfg.greetings, cfg.replay_steps = 1000, 20, 1000
     cfg.startup_runs, cfg.limit_seconds = 10, 1.0
+    cfg.cross_sessions, cfg.cross_messages = 64, 4000
     cfg.run_timeout, cfg.drain_timeout = 900, 180
     if cfg.smoke:
         cfg.peers = False
@@ -537,6 +588,7 @@ def parse_args(argv):
         cfg.users, cfg.sinks, cfg.small, cfg.big = 4, 2, 20, 50
         cfg.idle, cfg.greetings, cfg.replay_steps = 8, 3, 40
         cfg.startup_runs, cfg.limit_seconds = 2, 0.2
+        cfg.cross_sessions, cfg.cross_messages = 2, 20
         cfg.tmpdir = os.environ.get("TMPDIR", "/tmp")
     if cfg.peers and os.geteuid() != 0:
         raise SystemExit("bench: Dovecot and Postfix are started as throwaway peers, "

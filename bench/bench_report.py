@@ -202,8 +202,14 @@ def _figure_rows(table, w, clients, mine, theirs, lim):
                   goal="0", met=bad == 0)
 
 
+def _cross_bad(r):
+    """Errors and lost messages of one server's SMTP cross-check."""
+    return r["smtp_source_lost"] + r["loadgen_errors"] + r["loadgen_lost"]
+
+
 def _single_rows(table, doc, replay_steps):
-    """Memory, start-up, mailsh and the limits: one row each."""
+    """Memory, start-up, mailsh, the SMTP cross-check and the limits: one
+    row each."""
     idle = doc["idle"]
     m, d = idle.get("maillab"), idle.get("dovecot")
     if m:
@@ -230,6 +236,15 @@ def _single_rows(table, doc, replay_steps):
                                                       replay_steps), None,
                   ms["replay_maillab"]["steps_per_s"],
                   ms.get("replay_dovecot", {}).get("steps_per_s"))
+    cc = doc.get("cross_check", {})
+    m, p = cc.get("maillab"), cc.get("postfix")
+    if m:
+        n = cc["sessions"]
+        table.add("cross-check: smtp-source, 4 KB (msgs/s)", n,
+                  m["smtp_source_per_s"], p and p["smtp_source_per_s"])
+        table.add("cross-check: loadgen --no-pipelining, the same (msgs/s)", n,
+                  m["loadgen_per_s"], p and p["loadgen_per_s"])
+        table.add("cross-check: errors+lost", n, _cross_bad(m), p and _cross_bad(p))
     lim = doc["limits"]
     if lim:
         table.add("limit: Maildir deliveries/s, 1 writer", None,

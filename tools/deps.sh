@@ -4,7 +4,9 @@
 #   MODE=run   what building and running the servers needs
 #   MODE=test  that, plus what the tests need (Check, Python 3, curl, and
 #              the third-party peers mailsh is tested against: Dovecot,
-#              aiosmtpd), and what make slides, make docs and their tests
+#              aiosmtpd; Postfix for the smtp-source that make bench's
+#              smoke run uses, installed with debconf's "No configuration"
+#              so that it runs no server), and what make slides, make docs and their tests
 #              use (doxygen, graphviz, pandoc, npm, chromium, pdfinfo, groff),
 #              and the robustness tools: clang with libFuzzer and the
 #              sanitizer runtimes (libclang-rt-14-dev carries libFuzzer in
@@ -26,7 +28,7 @@ run_pkgs=(gcc make pkg-config libssl-dev libcrypt-dev openssl libreadline-dev)
 test_pkgs=(check python3 curl swaks libnet-ssleay-perl
 	dovecot-imapd dovecot-pop3d python3-aiosmtpd isync tshark
 	doxygen graphviz pandoc chromium poppler-utils groff-base
-	clang libclang-rt-14-dev strace valgrind)
+	clang libclang-rt-14-dev strace valgrind postfix)
 # make slides fetches reveal.js with npm; a machine with Node.js from
 # elsewhere already has npm, a plain Debian one needs the package.
 command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)

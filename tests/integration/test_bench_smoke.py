@@ -81,9 +81,22 @@ class BenchSmoke(unittest.TestCase):
         self.assertEqual(fetch["items"], 50 * fetch["ops"])  # FETCH 1:* of 50
 
     def test_no_message_was_lost(self):
-        for figure in ("smtp-4k", "smtp-4k-conn", "smtp-1m", "smtp-1m-conn"):
+        for figure in ("smtp-4k", "smtp-lockstep-4k", "smtp-4k-conn", "smtp-1m",
+                       "smtp-1m-conn"):
             for clients in (1, 2):
                 self.assertEqual(self.run_of(figure, clients)["lost"], 0)
+
+    def test_smtp_cross_check(self):
+        # Postfix's smtp-source (make test installs the postfix package
+        # for it) and the load generator sent the same 20 messages
+        cc = self.results["cross_check"]
+        self.assertNotIn("skipped", cc, "smtp-source is missing")
+        self.assertEqual((cc["sessions"], cc["messages"]), (2, 20))
+        m = cc["maillab"]
+        self.assertGreater(m["smtp_source_per_s"], 0)
+        self.assertGreater(m["loadgen_per_s"], 0)
+        self.assertEqual((m["smtp_source_lost"], m["loadgen_errors"], m["loadgen_lost"]),
+                         (0, 0, 0))
 
     def test_idle_sessions_and_memory(self):
         idle = self.results["idle"]["maillab"]
