@@ -563,7 +563,9 @@ def parse_args(argv):
     ap.add_argument("--tmpdir", default="/var/tmp",
                     help="where the mail goes: a disk, so fsync means something")
     ap.add_argument("--duration", type=float, default=2.0, help="seconds per run")
-    ap.add_argument("--warmup", type=float, default=0.0, help="seconds before counting")
+    ap.add_argument("--warmup", type=float, default=1.0,
+                    help="seconds at the start of each run not counted: the "
+                    "clients connect and the servers start their sessions")
     ap.add_argument("--cap", type=float, default=20.0,
                     help="seconds after --duration at which operations still "
                     "running are cut (slow servers at 256 clients)")
