@@ -31,8 +31,11 @@
 /* Room for the header lg_text_header() writes. */
 #define HEADER_MAX 512
 
-/* read_reply - the whole reply; -1 unless its code is @want. */
-static int read_reply(struct lg_client *c, int want, const char *after)
+/* reply_lines - the whole reply; -1 unless its code is @want.  With
+ * @pipelining_r, also whether a line of it names PIPELINING (the reply to
+ * EHLO lists one extension a line, RFC 5321 §4.1.1.1). */
+static int reply_lines(struct lg_client *c, int want, const char *after,
+		       bool *pipelining_r)
 {
 	for (;;) {
 		char *line;
@@ -44,6 +47,8 @@ static int read_reply(struct lg_client *c, int want, const char *after)
 		if (lg_smtp_line(line, len, &code, &last) < 0)
 			return lg_fail(c, "after %s: not an SMTP reply: %.80s",
 				       after, line);
+		if (pipelining_r && lg_smtp_ehlo_has(line, len, "PIPELINING"))
+			*pipelining_r = true;
 		if (!last)
 			continue;
 		if (code != want)
@@ -52,32 +57,21 @@ static int read_reply(struct lg_client *c, int want, const char *after)
 	}
 }
 
-/* read_ehlo - the reply to EHLO, noting whether it offers PIPELINING. */
-static int read_ehlo(struct lg_client *c)
+static int read_reply(struct lg_client *c, int want, const char *after)
 {
-	c->pipelining = false;
-	for (;;) {
-		char *line;
-		size_t len;
-		int code;
-		bool last;
-		if (lg_read_line(c, &line, &len) < 0)
-			return -1;
-		if (lg_smtp_line(line, len, &code, &last) < 0 || code != 250)
-			return lg_fail(c, "after EHLO: %.160s", line);
-		if (lg_smtp_ehlo_has(line, len, "PIPELINING"))
-			c->pipelining = !c->run->conf->no_pipelining;
-		if (last)
-			return 0;
-	}
+	return reply_lines(c, want, after, NULL);
 }
 
-/* hello - connect, the 220 greeting, EHLO (RFC 5321 §4.1.1.1). */
+/* hello - connect, the 220 greeting, EHLO (RFC 5321 §4.1.1.1), and
+ * whether to pipeline. */
 static int hello(struct lg_client *c)
 {
+	bool offered = false;
 	if (lg_connect(c) < 0 || read_reply(c, 220, "connect") < 0 ||
-	    lg_sendf(c, "EHLO loadgen.client.test") < 0 || read_ehlo(c) < 0)
+	    lg_sendf(c, "EHLO loadgen.client.test") < 0 ||
+	    reply_lines(c, 250, "EHLO", &offered) < 0)
 		return -1;
+	c->pipelining = offered && !c->run->conf->no_pipelining;
 	return 0;
 }
 
