@@ -196,7 +196,8 @@ int lg_send_text(struct lg_client *c, const char *header, size_t hlen,
 	if (need > c->text_size) {
 		char *p = realloc(c->text, need);
 		if (p == NULL)
-			return lg_fail(c, "out of memory for a %zu-octet message", need);
+			return lg_fail(c, "out of memory for a %zu-octet "
+				       "message", need);
 		c->text = p;
 		c->text_size = need;
 	}

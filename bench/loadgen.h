@@ -61,7 +61,7 @@ struct lg_client {
 	unsigned long ticket;     /**< with --count: the number of this operation */
 	unsigned long tagno;      /**< IMAP tags: a1, a2, ... */
 	long exists;              /**< messages in the selected IMAP mailbox */
-	bool pipelining;          /**< SMTP: sending MAIL, RCPT and DATA at once */
+	bool pipelining;          /**< SMTP: MAIL, RCPT and DATA in one write */
 	char *text;               /**< lg_send_text()'s buffer, or NULL */
 	size_t text_size;
 	unsigned failures;        /**< failures in a row */
