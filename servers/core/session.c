@@ -25,9 +25,10 @@ int session_send(struct netio *io, struct buf *out)
 	return r;
 }
 
-int session_reply(struct netio *io, struct buf *out)
+int session_reply(struct netio *io, struct buf *out, bool reading_on)
 {
-	if (netio_line_buffered(io) && out->len < SESSION_HOLD_MAX)
+	if (reading_on && netio_line_buffered(io) &&
+	    out->len < SESSION_HOLD_MAX)
 		return 0;
 	return session_send(io, out);
 }

@@ -3,8 +3,10 @@
  *
  * Each server's *_session.c reads a line, feeds its protocol core, and
  * sends the reply.  What is the same in all three lives here: sending a
- * built reply, waiting before the answer to a failed login, and the server
- * half of a STARTTLS/STLS upgrade with its trace lines.
+ * built reply (held back while a pipelining client's next command is
+ * already here, so that a batch is answered in one write), waiting before
+ * the answer to a failed login, and the server half of a STARTTLS/STLS
+ * upgrade with its trace lines.
  */
 #ifndef MAILLAB_SESSION_H
 #define MAILLAB_SESSION_H
@@ -24,20 +26,21 @@ int session_send(struct netio *io, struct buf *out);
 
 /**
  * The reply to a command, for a client that may pipeline: like
- * session_send(), but if the client's next command is already here (a
- * complete line buffered), keep @p out to go out with that command's
- * reply, in one write (RFC 2920 §3.2; RFC 2449 §6.6 and RFC 9051 §5.5
- * allow the same in POP3 and IMAP).  Written one by one, the second
- * small reply would wait in the kernel (Nagle's algorithm) until the
- * client acknowledged the first, which a client waiting for the rest
- * delays by up to 40 ms: every pipelined batch cost that much.
+ * session_send(), but if the session reads on (@p reading_on) and the
+ * client's next command is already here (a complete line buffered), keep
+ * @p out to go out with that command's reply, in one write (RFC 2920
+ * §3.2; RFC 2449 §6.6 and RFC 9051 §5.5 allow the same in POP3 and IMAP).
+ * Written one by one, the second small reply would wait in the kernel
+ * (Nagle's algorithm) until the client acknowledged the first, which a
+ * client waiting for the rest delays by up to 40 ms: every pipelined
+ * batch cost that much.
  *
  * Nothing is held while the session could block: only a complete line
- * makes it hold, so the next read returns at once.  Call it only where
- * the session goes on to read that line; before STARTTLS, IDLE, a BDAT
- * chunk or the end, use session_send().
+ * makes it hold, so the next read returns at once.  @p reading_on is
+ * false when the next step is anything but reading that line (STARTTLS,
+ * IDLE, a BDAT chunk or a literal, the end): then everything goes now.
  */
-int session_reply(struct netio *io, struct buf *out);
+int session_reply(struct netio *io, struct buf *out, bool reading_on);
 
 /**
  * True if the client has sent anything that has not been read yet: bytes

@@ -154,8 +154,8 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 			  ? LISTENER_MESSAGE : LISTENER_IN);
 	/* a pipelined batch is answered in one write (RFC 9051 §5.5); a
 	 * literal's continuation request must go out at once */
-	bool hold = act == IMAP_CONTINUE && imap_literal_left(s) == 0;
-	if ((hold ? session_reply(io, out) : session_send(io, out)) < 0) {
+	if (session_reply(io, out, act == IMAP_CONTINUE &&
+				       imap_literal_left(s) == 0) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

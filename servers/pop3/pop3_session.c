@@ -65,8 +65,7 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 	session_set_phase(io, ci, pop3_session_state(s) == POP3_AUTHORIZATION
 			  ? LISTENER_LOGIN : LISTENER_IN);
 	/* a pipelined batch is answered in one write (RFC 2449 §6.6) */
-	if ((act == POP3_CONTINUE ? session_reply(io, out)
-				  : session_send(io, out)) < 0) {
+	if (session_reply(io, out, act == POP3_CONTINUE) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

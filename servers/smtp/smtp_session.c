@@ -120,8 +120,7 @@ static bool one_line(struct netio *io, const struct conn_info *ci,
 	if (slow)
 		session_login_failed(ci, srv->opts->auth_delay_ms);
 	/* a pipelined batch is answered in one write (RFC 2920 §3.2) */
-	if ((act == SMTP_CONTINUE ? session_reply(io, out)
-				  : session_send(io, out)) < 0) {
+	if (session_reply(io, out, act == SMTP_CONTINUE) < 0) {
 		trace_event(&ci->trace, "error writing to client");
 		return false;
 	}

@@ -4,7 +4,8 @@
  * reply is held while the client's next command is already buffered,
  * and goes out with the next one in a single write; it is sent at once
  * when no complete line waits (nothing may be held while the session
- * could block), and when the held replies reach SESSION_HOLD_MAX.
+ * could block), when the session does not read on (STARTTLS, QUIT, ...),
+ * and when the held replies reach SESSION_HOLD_MAX.
  */
 #include "../../common/buf.h"
 #include "../../common/netio.h"
@@ -72,15 +73,15 @@ START_TEST(batch_leaves_in_one_write)
 	client_sends("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
 	server_reads("MAIL FROM:<a@b>");
 	buf_puts(&out, "250 2.1.0 ok\r\n");
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	ck_assert_str_eq(client_receives(), ""); /* held: RCPT is here */
 	server_reads("RCPT TO:<c@d>");
 	buf_puts(&out, "250 2.1.5 ok\r\n");
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	ck_assert_str_eq(client_receives(), "");
 	server_reads("DATA");
 	buf_puts(&out, "354 go on\r\n");
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	/* nothing more to read: all three leave, in order, together */
 	ck_assert_str_eq(client_receives(),
 			 "250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go on\r\n");
@@ -93,7 +94,7 @@ START_TEST(one_command_is_answered_at_once)
 	client_sends("NOOP\r\n");
 	server_reads("NOOP");
 	buf_puts(&out, "+OK\r\n");
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	ck_assert_str_eq(client_receives(), "+OK\r\n");
 }
 END_TEST
@@ -105,7 +106,7 @@ START_TEST(part_of_a_line_does_not_hold)
 	client_sends("NOOP\r\nST");
 	server_reads("NOOP");
 	buf_puts(&out, "+OK\r\n");
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	ck_assert_str_eq(client_receives(), "+OK\r\n");
 }
 END_TEST
@@ -116,7 +117,7 @@ START_TEST(held_replies_leave_at_the_limit)
 	server_reads("a NOOP");
 	for (size_t i = 0; i < SESSION_HOLD_MAX / 8; i++)
 		buf_puts(&out, "* 1 OK\r\n"); /* 8 octets each */
-	ck_assert_int_eq(session_reply(io, &out), 0);
+	ck_assert_int_eq(session_reply(io, &out, true), 0);
 	ck_assert_uint_eq(strlen(client_receives()), SESSION_HOLD_MAX);
 	ck_assert_uint_eq(out.len, 0);
 }
@@ -132,6 +133,18 @@ START_TEST(session_send_never_holds)
 }
 END_TEST
 
+START_TEST(not_reading_on_never_holds)
+{
+	/* STARTTLS with a command behind it: the 220 must go before the
+	 * handshake, whatever is buffered */
+	client_sends("STARTTLS\r\nRSET\r\n");
+	server_reads("STARTTLS");
+	buf_puts(&out, "220 go ahead\r\n");
+	ck_assert_int_eq(session_reply(io, &out, false), 0);
+	ck_assert_str_eq(client_receives(), "220 go ahead\r\n");
+}
+END_TEST
+
 Suite *session_reply_suite(void)
 {
 	Suite *s = suite_create("session_reply");
@@ -142,6 +155,7 @@ Suite *session_reply_suite(void)
 	tcase_add_test(t, part_of_a_line_does_not_hold);
 	tcase_add_test(t, held_replies_leave_at_the_limit);
 	tcase_add_test(t, session_send_never_holds);
+	tcase_add_test(t, not_reading_on_never_holds);
 	suite_add_tcase(s, t);
 	return s;
 }
