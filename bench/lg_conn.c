@@ -6,7 +6,8 @@
  * mailsh uses, with a generous line limit (LG_LINE_MAX) and the reply
  * timeout as its idle timeout.  TCP_NODELAY is set because every command
  * is written whole and then waited for: there is nothing for Nagle's
- * algorithm to gather, only a delayed ACK to wait for.
+ * algorithm to gather, only a delayed ACK to wait for.  For the same
+ * reason a message goes out in one write (lg_send_text()).
  *
  * With --tls the handshake runs right after connecting (implicit TLS,
  * RFC 8314 §3.3).  tls_connect() never fails on a bad certificate; the
@@ -192,19 +193,20 @@ int lg_send_text(struct lg_client *c, const char *header, size_t hlen,
 		 const char *end)
 {
 	size_t body = c->run->body_len, elen = strlen(end);
-	size_t need = hlen + body + elen;
-	if (need > c->text_size) {
-		char *p = realloc(c->text, need);
-		if (p == NULL)
+	if (hlen > LG_HEADER_MAX || elen > LG_TEXT_END_MAX)
+		return lg_fail(c, "header or end of a message too long");
+	if (c->text == NULL) {
+		/* [room for the header][the body][room for the end] */
+		c->text = malloc(LG_HEADER_MAX + body + LG_TEXT_END_MAX);
+		if (c->text == NULL)
 			return lg_fail(c, "out of memory for a %zu-octet "
-				       "message", need);
-		c->text = p;
-		c->text_size = need;
+				       "message", body);
+		memcpy(c->text + LG_HEADER_MAX, c->run->body, body);
 	}
-	memcpy(c->text, header, hlen);
-	memcpy(c->text + hlen, c->run->body, body);
-	memcpy(c->text + hlen + body, end, elen);
-	return lg_send(c, c->text, need);
+	char *start = c->text + LG_HEADER_MAX - hlen;
+	memcpy(start, header, hlen);
+	memcpy(c->text + LG_HEADER_MAX + body, end, elen);
+	return lg_send(c, start, hlen + body + elen);
 }
 
 int lg_sendf(struct lg_client *c, const char *fmt, ...)

@@ -27,9 +27,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Room for the header lg_text_header() writes. */
-#define HEADER_MAX 512
-
 /* What the untagged responses of one command said. */
 struct seen {
 	long fetches;     /* "* n FETCH" responses */
@@ -251,7 +248,7 @@ int lg_imap_store(struct lg_client *c)
 int lg_imap_append(struct lg_client *c)
 {
 	const struct lg_run *run = c->run;
-	char header[HEADER_MAX], tag[24];
+	char header[LG_HEADER_MAX], tag[24];
 	size_t hlen = lg_text_header(header, sizeof(header), run->conf->rcpt,
 				     c->index, c->seq);
 	if (hlen == 0)

@@ -23,6 +23,10 @@
 /* Longest command the load generator builds (a LOGIN with the longest
  * user name and password fits; RFC 5321 §4.5.3.1.4 allows 512 for SMTP). */
 #define LG_COMMAND_MAX          1024
+/* Room for the header lg_text_header() writes (about 250 octets). */
+#define LG_HEADER_MAX           512
+/* Room for what follows a message's text: "." CRLF at most. */
+#define LG_TEXT_END_MAX         8
 /* Largest message --size may ask for: what the servers store at most. */
 #define LG_MESSAGE_MAX          MAIL_MESSAGE_MAX
 /* Octets per line of generated message text, CRLF included: RFC 5322

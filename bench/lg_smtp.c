@@ -28,9 +28,6 @@
 
 #include <string.h>
 
-/* Room for the header lg_text_header() writes. */
-#define HEADER_MAX 512
-
 /* reply_lines - the whole reply; -1 unless its code is @want.  With
  * @pipelining_r, also whether a line of it names PIPELINING (the reply to
  * EHLO lists one extension a line, RFC 5321 §4.1.1.1). */
@@ -102,7 +99,7 @@ int lg_smtp_setup(struct lg_client *c)
 
 int lg_smtp_message(struct lg_client *c)
 {
-	char rcpt[LG_RCPT_MAX + 1], header[HEADER_MAX];
+	char rcpt[LG_RCPT_MAX + 1], header[LG_HEADER_MAX];
 	lg_rcpt(c->run->conf, c->index, rcpt);
 	size_t hlen = lg_text_header(header, sizeof(header), rcpt, c->index,
 				     c->seq);

@@ -63,7 +63,6 @@ struct lg_client {
 	long exists;              /**< messages in the selected IMAP mailbox */
 	bool pipelining;          /**< SMTP: MAIL, RCPT and DATA in one write */
 	char *text;               /**< lg_send_text()'s buffer, or NULL */
-	size_t text_size;
 	unsigned failures;        /**< failures in a row */
 	bool cut;                 /**< the current operation hit --limit */
 	struct lg_counts counts;
@@ -102,11 +101,13 @@ int lg_skip_bytes(struct lg_client *c, size_t n);
 /** Send bytes as they are. */
 int lg_send(struct lg_client *c, const void *data, size_t len);
 /**
- * Send a message in one write: @p header, the run's body, then @p end
- * ("." CRLF after SMTP's DATA, CRLF after an IMAP literal), as a client
- * that has the message ready writes it.  Sent in three writes, with
- * TCP_NODELAY, each would leave as a packet of its own and wake the
- * server three times.
+ * Send a message in one write: @p header (at most LG_HEADER_MAX octets),
+ * the run's body, then @p end ("." CRLF after SMTP's DATA, CRLF after an
+ * IMAP literal), as a client that has the message ready writes it.  Sent
+ * in three writes, with TCP_NODELAY, each would leave as a packet of its
+ * own and wake the server three times.  The body is copied into the
+ * client's buffer once; each message then writes only its header, just
+ * in front of it.
  */
 int lg_send_text(struct lg_client *c, const char *header, size_t hlen,
 		 const char *end);
