@@ -7,9 +7,12 @@ bad input must become a reply, never a crash or a hang.
 """
 
 import os
+import signal
 import threading
+import time
 import unittest
 
+from harness import Closed
 from imap_harness import ImapTestCase
 
 
@@ -161,6 +164,48 @@ class Limits(ImapTestCase):
                          b"* BYE [UNAVAILABLE] too many connections, try again later")
         second.expect_closed()
         self.assertEqual(first.tagged("a", "NOOP"), "a OK NOOP completed")
+
+    def raw_when_admitted(self, server):
+        """A session, once the server has reaped an ended one to make room:
+        until then a client is refused (or, past twice the limit, just
+        closed), which here means "try again"."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                c = self.raw(server, greeting=False)
+                line = c.read_with_literals()
+                if line.startswith(b"* OK"):
+                    return c
+                c.expect_closed()
+            except Closed:
+                pass
+            self.assertLess(time.monotonic(), deadline, "no slot freed after LOGOUT")
+            time.sleep(0.1)
+
+    def test_slots_freed_below_a_busy_one_are_used_again(self):
+        # The listener walks its table of processes only up to the highest
+        # slot in use.  Free the two lowest slots under a session that
+        # stays, fill them again, and the server must still count all
+        # three and stop all three on SIGTERM.
+        server = self.start(extra=("--max-sessions", "3"))
+        a, b, c = (self.raw(server) for _ in range(3))
+        for client in (a, b, c):
+            client.login()
+        for client in (a, b):
+            self.assertEqual(client.tagged("o", "LOGOUT"), "o OK LOGOUT completed")
+            client.expect_closed()
+        d = self.raw_when_admitted(server)
+        e = self.raw_when_admitted(server)
+        d.login()
+        e.login()
+        full = self.raw(server, greeting=False)
+        self.assertEqual(full.read_with_literals(),
+                         b"* BYE [UNAVAILABLE] too many connections, try again later")
+        full.expect_closed()
+        server.proc.send_signal(signal.SIGTERM)
+        for client in (c, d, e):
+            client.expect_closed(timeout=20)
+        self.assertEqual(server.proc.wait(timeout=20), 0)
 
 
 if __name__ == "__main__":
