@@ -86,6 +86,27 @@ class BenchSmoke(unittest.TestCase):
             for clients in (1, 2):
                 self.assertEqual(self.run_of(figure, clients)["lost"], 0)
 
+    def test_delivery_limit_measured_beside_the_compared_runs(self):
+        # the SMTP 4 KB runs the goal compares with the delivery limit
+        # (at the highest level here, 64 in make bench) have the limit
+        # measured just before and just after them; no other run has
+        for r in self.results["runs"]:
+            compared = r["figure"] in ("smtp-4k", "smtp-4k-conn") and r["clients"] == 2
+            with self.subTest(figure=r["figure"], clients=r["clients"]):
+                if not compared:
+                    self.assertNotIn("limit_beside", r)
+                    continue
+                beside = r["limit_beside"]
+                self.assertGreater(beside["before"], 0)
+                self.assertGreater(beside["after"], 0)
+                self.assertAlmostEqual(beside["per_s"],
+                                       (beside["before"] + beside["after"]) / 2)
+        with open(os.path.join(self.out, "table.md")) as f:
+            table = f.read()
+        self.assertIn("| SMTP 4 KB, one connection, of the delivery limit | 2 |", table)
+        self.assertIn("| SMTP 4 KB, connection per message, the limit beside it "
+                      "(16 writers/s) | 2 |", table)
+
     def test_smtp_cross_check(self):
         # Postfix's smtp-source (make test installs the postfix package
         # for it) and the load generator sent the same 20 messages
