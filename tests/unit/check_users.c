@@ -248,6 +248,41 @@ START_TEST(test_first_line_wins)
 }
 END_TEST
 
+/* A file larger than the reader's largest buffer (1 MiB): found first,
+ * across the buffer's end and last, the last line without its newline. */
+START_TEST(test_large_file)
+{
+	enum { USERS = 20000 };  /* lines of 56 octets: 1.1 MB */
+	size_t cap = (size_t)USERS * 64, len = 0;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	for (int i = 0; i < USERS; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"user%05d:{PLAIN}secret%05d:1000:1000::"
+					"/home/x:/bin/sh\n",
+					i, i);
+	ck_assert_uint_gt(len, 1024 * 1024);
+	size_t line_len = len / USERS;
+	len--;  /* no newline at the end */
+	struct tmp t = tmp_open(NULL);
+	fixture_write_file(t.file, text, len);
+	free(text);
+	/* the line that holds octet 1 MiB: read in two pieces */
+	int across = (int)(1024 * 1024 / line_len);
+	char name[16], password[16];
+	const int found[] = { 0, across, across + 1, USERS / 2, USERS - 1 };
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		snprintf(name, sizeof(name), "user%05d", found[i]);
+		snprintf(password, sizeof(password), "secret%05d", found[i]);
+		ck_assert_int_eq(verify(&t, name, password), USERS_OK);
+		ck_assert(users_exists(t.file, name));
+	}
+	ck_assert_int_eq(verify(&t, "user00001", "secret00002"), USERS_BAD);
+	ck_assert(!users_exists(t.file, "user20000"));
+	tmp_close(&t);
+}
+END_TEST
+
 #define TEN "aaaaaaaaaa"
 static const char *const bad_names[] = {
 	"../x", ".x", "a/b", "", "A:b", "Alice", "a b", "a:b", "a\nb", "..",
@@ -409,6 +444,7 @@ Suite *users_suite(void)
 	tcase_add_test(tc, test_replace_duplicate);
 	tcase_add_test(tc, test_unknown_user_timing);
 	tcase_add_test(tc, test_first_line_wins);
+	tcase_add_test(tc, test_large_file);
 	tcase_add_loop_test(tc, test_invalid_names, 0,
 			    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
 	tcase_add_test(tc, test_valid_names);
