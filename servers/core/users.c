@@ -112,42 +112,68 @@ static void split_entry(struct entry *e)
 	e->secret = close + 1;
 }
 
-/* open_users - open the file for reading, or say what an admin can do. */
-static FILE *open_users(const char *users_file, const char **error_r)
+/*
+ * A stream of the users file, or of the file that replaces it, through a
+ * buffer of our own.  Every buffer the file passes through holds every
+ * user's secret, and stdio would free its own without wiping it;
+ * secret_close() wipes ours.
+ */
+struct secret_file {
+	FILE *f;
+	char *buf;   /* NULL: stdio's own buffer (there was no memory) */
+	size_t size;
+};
+
+/* secret_buffer - give @sf->f a buffer of @size octets, before its first
+ * read or write. */
+static void secret_buffer(struct secret_file *sf, size_t size)
 {
-	FILE *f = fopen(users_file, "r");
-	if (f == NULL && errno == ENOENT)
-		*error_r = "users file does not exist "
-			   "(create users with mailctl useradd)";
-	else if (f == NULL)
-		*error_r = "cannot open the users file";
-	return f;
+	sf->buf = malloc(size);
+	sf->size = size;
+	if (sf->buf != NULL && setvbuf(sf->f, sf->buf, _IOFBF, size) != 0) {
+		free(sf->buf);
+		sf->buf = NULL;
+	}
 }
 
-/* READ_BUFFER_MAX - the largest buffer lookup() reads the file through.
- * A file that fits (34 KiB for the bench's 256 users) takes one read and
- * one more that sees its end, instead of one per 4 KiB of stdio's own
- * buffer; a larger one is read in pieces of this size. */
+/* secret_close - fclose(), then wipe and free the buffer; fclose()'s
+ * result. */
+static int secret_close(struct secret_file *sf)
+{
+	int r = fclose(sf->f);
+	if (sf->buf != NULL)
+		explicit_bzero(sf->buf, sf->size);
+	free(sf->buf);
+	*sf = (struct secret_file){ NULL, NULL, 0 };
+	return r;
+}
+
+/* READ_BUFFER_MAX - the largest buffer the file is read through.  A file
+ * that fits (34 KB for the bench's 256 users) takes one read and one more
+ * that sees its end, instead of one per 4 KiB of stdio's own buffer; a
+ * larger one is read in pieces of this size. */
 #define READ_BUFFER_MAX (1024 * 1024)
 
-/* read_buffer - give @f a buffer of our own, the file's size plus one
- * (so the read after it sees the end), at most READ_BUFFER_MAX.  The
- * buffer holds every user's secret: the caller wipes it after fclose(),
- * where stdio would have freed its own buffer as it was.  NULL (and
- * stdio's buffer) if there is no memory. */
-static char *read_buffer(FILE *f, size_t *size_r)
+/* open_users - open the file for reading, through a buffer of its size
+ * plus one (so that the read after it sees the end), at most
+ * READ_BUFFER_MAX.  0, or -1 (errno kept) saying what an admin can do. */
+static int open_users(const char *users_file, struct secret_file *sf,
+		      const char **error_r)
 {
+	*sf = (struct secret_file){ fopen(users_file, "r"), NULL, 0 };
+	if (sf->f == NULL) {
+		*error_r = errno == ENOENT
+			? "users file does not exist "
+			  "(create users with mailctl useradd)"
+			: "cannot open the users file";
+		return -1;
+	}
 	struct stat st;
 	size_t size = READ_BUFFER_MAX;
-	if (fstat(fileno(f), &st) == 0 && st.st_size < READ_BUFFER_MAX)
+	if (fstat(fileno(sf->f), &st) == 0 && st.st_size < READ_BUFFER_MAX)
 		size = (size_t)st.st_size + 1;
-	char *buf = malloc(size);
-	if (buf != NULL && setvbuf(f, buf, _IOFBF, size) != 0) {
-		free(buf);
-		buf = NULL;
-	}
-	*size_r = size;
-	return buf;
+	secret_buffer(sf, size);
+	return 0;
 }
 
 /* entry_free - wipe and free a found entry.  The whole buffer, not
@@ -174,14 +200,12 @@ static enum users_result lookup(const char *users_file, const char *name,
 	e->line = NULL;
 	if (!users_name_valid(name))
 		return USERS_BAD;
-	FILE *f = open_users(users_file, error_r);
-	if (f == NULL)
+	struct secret_file in;
+	if (open_users(users_file, &in, error_r) < 0)
 		return USERS_ERROR;
-	size_t buf_size;
-	char *buf = read_buffer(f, &buf_size);
 	char *line = NULL;
 	size_t cap = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	while (getline(&line, &cap, in.f) >= 0) {
 		if (e->line == NULL && line[0] != '#' &&
 		    line_is_user(line, name)) {
 			chomp(line);
@@ -191,11 +215,8 @@ static enum users_result lookup(const char *users_file, const char *name,
 			cap = 0;
 		}
 	}
-	bool failed = ferror(f) != 0;
-	fclose(f);
-	if (buf != NULL)
-		explicit_bzero(buf, buf_size);  /* every user's secret */
-	free(buf);
+	bool failed = ferror(in.f) != 0;
+	secret_close(&in);
 	if (line != NULL)
 		explicit_bzero(line, cap);  /* other users' secrets */
 	free(line);
@@ -464,10 +485,12 @@ static FILE *open_tmp(const char *users_file, char **tmp_r)
 
 /* commit_tmp - flush, fsync and close @out, rename @tmp over @users_file,
  * fsync the directory. */
-static int commit_tmp(FILE *out, const char *tmp, const char *users_file)
+static int commit_tmp(struct secret_file *out, const char *tmp,
+		      const char *users_file)
 {
-	bool ok = fflush(out) == 0 && !ferror(out) && fsync(fileno(out)) == 0;
-	ok = fclose(out) == 0 && ok;
+	bool ok = fflush(out->f) == 0 && !ferror(out->f) &&
+		  fsync(fileno(out->f)) == 0;
+	ok = secret_close(out) == 0 && ok;
 	if (!ok || rename(tmp, users_file) != 0)
 		return -1;
 	char *dir = dir_of(users_file);
@@ -484,24 +507,25 @@ static int commit_tmp(FILE *out, const char *tmp, const char *users_file)
 static int rewrite(const char *users_file, const char *name,
 		   const char *secret, const char **error_r)
 {
-	FILE *in = fopen(users_file, "r");
-	if (in == NULL && errno != ENOENT) {
+	struct secret_file in;
+	if (open_users(users_file, &in, error_r) < 0 && errno != ENOENT) {
 		*error_r = "cannot open the users file";
 		return -1;
 	}
 	char *tmp;
-	FILE *out = open_tmp(users_file, &tmp);
-	if (out == NULL) {
+	struct secret_file out = { open_tmp(users_file, &tmp), NULL, 0 };
+	if (out.f == NULL) {
 		*error_r = "cannot create a temporary file next to the "
 			   "users file";
-		if (in != NULL)
-			fclose(in);
+		if (in.f != NULL)
+			secret_close(&in);
 		return -1;
 	}
+	secret_buffer(&out, BUFSIZ);
 	bool found;
-	int r = write_replaced(in, out, name, secret, &found);
-	if (in != NULL)
-		fclose(in);
+	int r = write_replaced(in.f, out.f, name, secret, &found);
+	if (in.f != NULL)
+		secret_close(&in);
 	if (r < 0) {
 		*error_r = "error reading the users file";
 	} else if (secret == NULL && !found) {
@@ -509,8 +533,8 @@ static int rewrite(const char *users_file, const char *name,
 		r = -1;
 	}
 	if (r < 0)
-		fclose(out);
-	else if ((r = commit_tmp(out, tmp, users_file)) < 0)
+		secret_close(&out);
+	else if ((r = commit_tmp(&out, tmp, users_file)) < 0)
 		*error_r = "cannot write the users file";
 	if (r < 0)
 		unlink(tmp);
