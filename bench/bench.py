@@ -134,10 +134,6 @@ def workloads(cfg):
     ]
 
 
-# The targets of the SMTP cross-check: maillab's smtpd, then Postfix.
-SMTP_CROSS = Workload("smtp-cross", "SMTP cross-check", "smtp", "smtp", "msgs/s")
-
-
 class Bench:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -271,7 +267,7 @@ class Bench:
             self.postfix.start()
         # every maildrop opened once: UID lists and indexes are built now,
         # not in the first timed run
-        for name, port in self.pop3_targets():
+        for name, port, _ in self.targets("pop3", "pop3"):
             r = self.loadgen("pop3-login", port, self.cfg.users, count=self.cfg.users,
                              extra=["--user", "u", "--users", str(self.cfg.users)])
             r2 = self.loadgen("imap-select", self.imap_port(name), 1, count=1,
@@ -280,12 +276,6 @@ class Bench:
                 raise RuntimeError("%s: warm-up failed: %s %s" % (
                     name, r["first_error"], r2["first_error"]))
         self.say("bench: servers started and every mailbox opened once")
-
-    def pop3_targets(self):
-        out = [("maillab", self.maillab.ports["pop3"])]
-        if self.cfg.peers:
-            out.append(("dovecot", self.dovecot.ports["pop3"]))
-        return out
 
     def imap_port(self, name):
         return (self.maillab if name == "maillab" else self.dovecot).ports["imap"]
@@ -357,7 +347,7 @@ class Bench:
         live = "--replay-live" in help_text
         script = self.replay_script(live)
         self.doc["mailsh"]["mode"] = "replay-live" if live else "batch"
-        for name, port in self.pop3_targets():
+        for name, port, _ in self.targets("pop3", "pop3"):
             url = "pop3://127.0.0.1:%d" % port
             command = ([mailsh, "--replay-live", script, url] if live else
                        [mailsh, "--batch", "-"] + opts + [url])
@@ -395,15 +385,16 @@ class Bench:
 
     # ---- 7. workloads ------------------------------------------------------------
 
-    def targets(self, w):
-        """(server name, port) pairs for workload @w: maillab, then the peer."""
+    def targets(self, proto, port):
+        """(server name, port number, mail root) of maillab and of the peer
+        for @proto, on the port named @port (smtp, pop3, pop3s, imap)."""
         m = self.maillab
-        out = [("maillab", m.ports[w.port], m.mail)]
+        out = [("maillab", m.ports[port], m.mail)]
         if self.cfg.peers:
-            if w.proto == "smtp":
+            if proto == "smtp":
                 out.append(("postfix", self.postfix.port, self.postfix.mail))
             else:
-                out.append(("dovecot", self.dovecot.ports[w.port], self.dovecot.mail))
+                out.append(("dovecot", self.dovecot.ports[port], self.dovecot.mail))
         return out
 
     def check_delivered(self, name, root, accepted):
@@ -423,7 +414,7 @@ class Bench:
             if self.cfg.only and not any(o in w.key for o in self.cfg.only):
                 continue
             for clients in self.cfg.levels:
-                for name, port, root in self.targets(w):
+                for name, port, root in self.targets(w.proto, w.port):
                     beside = (w.vs_limit and name == "maillab"
                               and clients == self.cfg.limit_level)
                     before = self.maildir_limit(16) if beside else None
@@ -468,7 +459,7 @@ class Bench:
         n, count = self.cfg.cross_sessions, self.cfg.cross_messages
         rcpt = "sink0@bench.test"
         self.doc["cross_check"] = {"sessions": n, "messages": count}
-        for name, port, root in self.targets(SMTP_CROSS):
+        for name, port, root in self.targets("smtp", "smtp"):
             t0 = time.monotonic()
             # -d: every message of a session on its connection; -l: the
             # text after smtp-source's own header lines, about 4 KB in all
