@@ -47,6 +47,10 @@
 struct maildir_msg {
 	char *name;      /**< file name, in new/ or cur/, with any :2,flags */
 	bool in_new;     /**< true if in new/, false if in cur/ */
+	bool name_mapped; /**< @c name is not the message's own: it lies in
+			       a mapped cache file (struct maildir_names),
+			       or is the "" of a message that is gone;
+			       read-only, never freed */
 	uint32_t uid;    /**< persistent UID in this folder */
 	off_t size;      /**< bytes in the file (LF line ends) */
 	off_t wire_size; /**< bytes with CRLF line ends, as sent on the wire */
@@ -87,6 +91,20 @@ struct maildir_how {
 	size_t stats;               /**< files stat(2)ed */
 };
 
+/**
+ * A folder's cache file (maildir_cache.h), mapped into memory: a listing
+ * read from it points into it for its file names instead of copying them.
+ * Its pages are the file's own, shared by every session that maps the
+ * same cache, so a thousand sessions on one mailbox hold its names once.
+ * Counted: freed with the last list or view that holds it.
+ */
+struct maildir_names;
+
+/** One more holder of @p names (NULL: nothing). */
+struct maildir_names *maildir_names_hold(struct maildir_names *names);
+/** One holder fewer; the last unmaps the file (NULL: nothing). */
+void maildir_names_release(struct maildir_names *names);
+
 /** The messages of one folder, sorted by UID. */
 struct maildir_list {
 	struct maildir_msg *msgs; /**< the messages, sorted by UID */
@@ -94,6 +112,8 @@ struct maildir_list {
 	uint32_t uidvalidity; /**< changes only if UIDs are reassigned */
 	uint32_t uidnext;     /**< the UID the next new message will get */
 	struct maildir_how how; /**< set by maildir_scan() */
+	struct maildir_names *names; /**< the mapped cache the names with
+					  name_mapped lie in, or NULL */
 };
 
 /**
@@ -147,6 +167,12 @@ int maildir_number_new(const char *path, size_t *numbered_r,
 		       const char **error_r);
 /** Free what maildir_scan() returned. */
 void maildir_list_free(struct maildir_list *list);
+
+/** Give @p msg the malloc'ed file name @p name, freeing the old one if it
+ *  was the message's own (not mapped). */
+void maildir_msg_rename(struct maildir_msg *msg, char *name);
+/** The message is gone for good: let its name go (the name is "" after). */
+void maildir_msg_forget_name(struct maildir_msg *msg);
 
 /**
  * Read a whole message into memory (malloc'ed, NUL-terminated, LF line

@@ -4,13 +4,24 @@
  *
  * The file is text, like the UID list, so that a reader can look at it:
  *
- *     maillab-cache 2 <new/ time> <cur/ time> <list inode> <list time>
+ *     maillab-cache 3 <new/ time> <cur/ time> <list inode> <list time>
  *                     <list size> <uidvalidity> <uidnext> <count>
- *     <uid> <n|c> <mtime> <size> <wire size> <file name>
+ *     <uid> <n|c> <mtime> <size> <wire size> <file name>\0
  *     ...
  *
  * (the header is one line; times are seconds and nanoseconds), the
- * messages in UID order, exactly as maildir_scan() returned them.
+ * messages in UID order, exactly as maildir_scan() returned them.  Each
+ * file name ends in a NUL byte before its newline ("cat -v" shows it as
+ * ^@): a listing read from the file keeps the file mapped and points into
+ * it for its names, which are then C strings as they lie.  The mapping is
+ * read-only and shared: every session on the folder uses the same pages
+ * of the kernel's cache, and none copies 10,000 names into its own heap.
+ *
+ * The file is only ever replaced by rename(2), never rewritten in place,
+ * so a mapping stays valid (the old file lives on while it is mapped).
+ * Shortening a cache by hand under a running session would make its next
+ * look at a name beyond the new end fault (SIGBUS), as with any mapped
+ * file.
  */
 #include "maildir_cache.h"
 
@@ -29,7 +40,9 @@
 #include <unistd.h>
 
 #define CACHE_FILE     "maillab-cache"
-#define CACHE_VERSION  2
+#define CACHE_VERSION  3
+#define STRING(x)      #x
+#define TEXT(x)        STRING(x)
 /* The largest cache we read: 100,000 messages at 300 octets a line. */
 #define CACHE_SIZE_MAX (32u * 1024 * 1024)
 
@@ -67,6 +80,27 @@ bool maildir_stamp_same(const struct maildir_stamp *a,
 }
 
 /* ---- reading ------------------------------------------------------- */
+
+struct maildir_names {
+	unsigned holders; /* lists and views that point into the text */
+	char *text;       /* the mapped file */
+	size_t size;
+};
+
+struct maildir_names *maildir_names_hold(struct maildir_names *names)
+{
+	if (names != NULL)
+		names->holders++;
+	return names;
+}
+
+void maildir_names_release(struct maildir_names *names)
+{
+	if (names == NULL || --names->holders > 0)
+		return;
+	munmap(names->text, names->size);
+	free(names);
+}
 
 /* map_cache - the whole cache file mapped read-only, or NULL.  Mapped,
  * not read: a session's first SELECT of a large folder then uses the
@@ -131,7 +165,7 @@ static enum maildir_cached header(char **p, const struct maildir_stamp *stamp,
 {
 	struct maildir_stamp saved;
 	unsigned long long ino, size, v, next, count;
-	const char magic[] = CACHE_FILE " 2 ";
+	const char magic[] = CACHE_FILE " " TEXT(CACHE_VERSION) " ";
 	if (strncmp(*p, magic, sizeof(magic) - 1) != 0)
 		return MAILDIR_CACHED_NONE;
 	*p += sizeof(magic) - 1;
@@ -164,8 +198,9 @@ static bool safe_name(const char *name, size_t len)
 	return true;
 }
 
-/* entry - one message line into @p m; false if it does not parse. */
-static bool entry(char **p, struct maildir_msg *m, uint32_t after)
+/* entry - one message line into @p m; false if it does not parse.  The
+ * name is left where it lies, in the mapped file. */
+static bool entry(char **p, char *end, struct maildir_msg *m, uint32_t after)
 {
 	unsigned long long uid, mtime, size, wire;
 	if (!number(p, ' ', UINT32_MAX, &uid) || uid <= after ||
@@ -177,15 +212,16 @@ static bool entry(char **p, struct maildir_msg *m, uint32_t after)
 	    !number(p, ' ', MAIL_MESSAGE_MAX * 4ULL, &size) ||
 	    !number(p, ' ', MAIL_MESSAGE_MAX * 4ULL, &wire))
 		return false;
-	char *nl = strchr(*p, '\n');
-	if (nl == NULL || !safe_name(*p, (size_t)(nl - *p)))
+	char *nul = memchr(*p, '\0', (size_t)(end - *p));
+	if (nul == NULL || nul + 1 == end || nul[1] != '\n' ||
+	    !safe_name(*p, (size_t)(nul - *p)))
 		return false;
-	*m = (struct maildir_msg){ .in_new = in_new, .uid = (uint32_t)uid,
+	*m = (struct maildir_msg){ .name = *p, .name_mapped = true,
+				   .in_new = in_new, .uid = (uint32_t)uid,
 				   .size = (off_t)size, .wire_size = (off_t)wire,
 				   .mtime = (time_t)mtime };
-	m->name = strndup(*p, (size_t)(nl - *p));
-	*p = nl + 1;
-	return m->name != NULL;
+	*p = nul + 2;
+	return true;
 }
 
 enum maildir_cached maildir_cache_load(const char *path,
@@ -198,24 +234,29 @@ enum maildir_cached maildir_cache_load(const char *path,
 	size_t count;
 	if (text == NULL)
 		return MAILDIR_CACHED_NONE;
+	struct maildir_names *names = malloc(sizeof(*names));
+	if (names == NULL) {
+		munmap(text, size);
+		return MAILDIR_CACHED_NONE;
+	}
+	*names = (struct maildir_names){ 1, text, size };
+	list_r->names = names; /* the list's names point into it */
 	char *p = text, *end = text + size;
 	enum maildir_cached got = header(&p, stamp, list_r, &count);
 	if (got == MAILDIR_CACHED_NONE ||
 	    (count > 0 &&
 	     (list_r->msgs = calloc(count, sizeof(*list_r->msgs))) == NULL)) {
-		munmap(text, size);
-		memset(list_r, 0, sizeof(*list_r));
+		maildir_list_free(list_r);
 		return MAILDIR_CACHED_NONE;
 	}
 	/* every entry is written in a moment: one call for all the pages */
 	prefault(list_r->msgs, count * sizeof(*list_r->msgs));
 	uint32_t last = 0;
 	while (list_r->count < count && p < end &&
-	       entry(&p, &list_r->msgs[list_r->count], last))
+	       entry(&p, end, &list_r->msgs[list_r->count], last))
 		last = list_r->msgs[list_r->count++].uid;
 	bool whole = list_r->count == count && p == end &&
 		     (count == 0 || last < list_r->uidnext);
-	munmap(text, size);
 	if (!whole) {
 		maildir_list_free(list_r);
 		return MAILDIR_CACHED_NONE;
@@ -244,9 +285,10 @@ static int write_cache(FILE *f, const struct maildir_stamp *s,
 		(long long)s->uidlist_size, list->uidvalidity, list->uidnext, list->count);
 	for (size_t i = 0; i < list->count; i++) {
 		const struct maildir_msg *m = &list->msgs[i];
-		fprintf(f, "%" PRIu32 " %c %lld %lld %lld %s\n", m->uid,
+		fprintf(f, "%" PRIu32 " %c %lld %lld %lld %s%c\n", m->uid,
 			m->in_new ? 'n' : 'c', (long long)m->mtime,
-			(long long)m->size, (long long)m->wire_size, m->name);
+			(long long)m->size, (long long)m->wire_size, m->name,
+			'\0');
 	}
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

@@ -36,7 +36,23 @@
 
 static void msg_free(struct maildir_msg *msg)
 {
-	free(msg->name);
+	if (!msg->name_mapped)
+		free(msg->name);
+}
+
+void maildir_msg_rename(struct maildir_msg *msg, char *name)
+{
+	msg_free(msg);
+	msg->name = name;
+	msg->name_mapped = false;
+}
+
+void maildir_msg_forget_name(struct maildir_msg *msg)
+{
+	static char none[1];
+	msg_free(msg);
+	msg->name = none;
+	msg->name_mapped = true;
 }
 
 size_t maildir_unique_len(const char *name)
@@ -179,13 +195,20 @@ static void known_free(struct known *k)
 }
 
 /* msg_known - the fields of one message from what an earlier listing knew
- * of it: only the name and the directory may have changed. */
+ * of it: only the name and the directory may have changed.  A name that
+ * has not changed stays where it lies in the old listing's mapped cache,
+ * which the new listing holds (maildir_scan()). */
 static int msg_known(struct maildir_msg *m, const struct maildir_msg *old,
 		     const char *name, bool in_new)
 {
 	*m = (struct maildir_msg){ .in_new = in_new, .mtime = old->mtime,
 				   .size = old->size,
 				   .wire_size = old->wire_size };
+	if (old->name_mapped && strcmp(old->name, name) == 0) {
+		m->name = old->name;
+		m->name_mapped = true;
+		return 0;
+	}
 	m->name = strdup(name);
 	if (m->name != NULL)
 		return 0;
@@ -312,6 +335,7 @@ int maildir_scan(const char *path, struct maildir_list *list_r,
 	 * files are looked at, not the whole folder. */
 	known_index(&known, &old);
 	memset(list_r, 0, sizeof(*list_r));
+	list_r->names = maildir_names_hold(known.list.names);
 	list_r->how.source = cached == MAILDIR_CACHED_OLD ? MAILDIR_FROM_OLD
 							  : MAILDIR_FROM_DIRS;
 	/* new/ before cur/: a message moved from new/ to cur/ during the
@@ -399,6 +423,7 @@ void maildir_list_free(struct maildir_list *list)
 	for (size_t i = 0; i < list->count; i++)
 		msg_free(&list->msgs[i]);
 	free(list->msgs);
+	maildir_names_release(list->names);
 	memset(list, 0, sizeof(*list));
 }
 
@@ -432,8 +457,7 @@ static int relocate(const char *path, struct maildir_msg *msg,
 			*error_r = "out of memory";
 			return -1;
 		}
-		free(msg->name);
-		msg->name = name;
+		maildir_msg_rename(msg, name);
 		msg->in_new = in_new;
 		return 1;
 	}
@@ -569,8 +593,7 @@ static int rename_info(const char *path, struct maildir_msg *msg,
 		free(name);
 		return -1;
 	}
-	free(msg->name);
-	msg->name = name;
+	maildir_msg_rename(msg, name);
 	msg->in_new = false;
 	return 0;
 }

@@ -133,12 +133,24 @@ static void put_flag_lists(struct imap_mailbox *mb, struct buf *out)
 /* ---- building the view ------------------------------------------------ */
 
 /* take - move a scanned message into a view slot (the scan's copy loses
- * its strings, so freeing the scan does not free them). */
+ * its name, so freeing the scan does not free it).  A mapped name stays
+ * valid: the view holds the scan's mapped cache (hold_names()). */
 static void take(struct imap_msg *m, struct maildir_msg *f)
 {
-	free(m->file.name);
+	maildir_msg_rename(&m->file, NULL);
 	m->file = *f;
 	f->name = NULL;
+	f->name_mapped = false;
+}
+
+/* hold_names - after merge() and append_new() every name the view still
+ * needs came from @p list (a message that left has let its name go), so
+ * the view holds @p list's mapped cache and lets the one before go. */
+static void hold_names(struct imap_mailbox *mb, struct maildir_list *list)
+{
+	struct maildir_names *before = mb->names;
+	mb->names = maildir_names_hold(list->names);
+	maildir_names_release(before);
 }
 
 static void set_from_file(struct imap_msg *m)
@@ -221,6 +233,7 @@ static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 			set_from_file(m);
 		} else {
 			m->expunged = true;
+			maildir_msg_forget_name(&m->file);
 		}
 		mb->unannounced |= m->flags_changed || m->expunged;
 	}
@@ -348,6 +361,7 @@ int imap_mailbox_open(const char *name, const char *path, bool readonly,
 	mb->uidvalidity = list.uidvalidity;
 	mb->uidnext = list.uidnext;
 	int r = append_new(mb, &list, error_r);
+	hold_names(mb, &list);
 	maildir_list_free(&list);
 	if (r < 0) {
 		imap_mailbox_close(mb);
@@ -363,7 +377,8 @@ void imap_mailbox_close(struct imap_mailbox *mb)
 	if (mb == NULL)
 		return;
 	for (size_t i = 0; i < mb->count; i++)
-		free(mb->msgs[i].file.name);
+		maildir_msg_rename(&mb->msgs[i].file, NULL);
+	maildir_names_release(mb->names);
 	if (mb->inotify_fd >= 0)
 		close(mb->inotify_fd);
 	keywords_free(&mb->kw);
@@ -414,6 +429,7 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 	}
 	merge(mb, &list);
 	int r = append_new(mb, &list, error_r);
+	hold_names(mb, &list);
 	mb->uidnext = list.uidnext;
 	maildir_list_free(&list);
 	return r < 0 ? -1 : 1;
@@ -435,7 +451,7 @@ static void drop(struct imap_mailbox *mb, size_t i)
 		mb->recent_sent--;
 	if (mb->msgs[i].flags & IMAP_F_RECENT)
 		mb->nrecent--;
-	free(mb->msgs[i].file.name);
+	maildir_msg_rename(&mb->msgs[i].file, NULL);
 	memmove(&mb->msgs[i], &mb->msgs[i + 1],
 		(mb->count - i - 1) * sizeof(*mb->msgs));
 	mb->count--;

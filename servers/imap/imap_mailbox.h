@@ -68,6 +68,8 @@ struct imap_mailbox {
 	uint32_t uidvalidity;     /**< UIDVALIDITY (RFC 9051 §2.3.1.1) */
 	uint32_t uidnext;         /**< the UID the next message will get */
 	struct imap_msg *msgs;    /**< message n is msgs[n - 1] */
+	struct maildir_names *names; /**< the mapped cache that the names
+					  of msgs lie in (the last scan's) */
 	size_t count;             /**< entries in msgs */
 	size_t exists_sent;       /**< the message count the client knows */
 	size_t recent_sent;       /**< the RECENT count the client knows */

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,21 +198,34 @@ START_TEST(an_appended_uid_list_makes_it_stale)
 }
 END_TEST
 
-/* write_cache - replace the cache's text, keeping its first line. */
-static void write_cache(const char *after_header)
+/* replace_body - replace the cache's text, keeping its first line; with
+ * @p nul each line of @p after_header gets the NUL that ends a name in
+ * the file. */
+static void replace_body(const char *after_header, bool nul)
 {
 	char file[PATH_MAX];
-	size_t len;
+	size_t len, n;
 	snprintf(file, sizeof(file), "%s/maillab-cache", path);
 	char *text = fixture_read_file(file, &len);
 	ck_assert_ptr_nonnull(text);
 	char *nl = strchr(text, '\n');
 	ck_assert_ptr_nonnull(nl);
-	nl[1] = '\0';
 	char out[4096];
-	snprintf(out, sizeof(out), "%s%s", text, after_header);
-	fixture_write_file(file, out, strlen(out));
+	n = (size_t)(nl + 1 - text);
+	memcpy(out, text, n);
+	for (const char *p = after_header; *p != '\0'; p++) {
+		ck_assert_uint_lt(n + 2, sizeof(out));
+		if (*p == '\n' && nul)
+			out[n++] = '\0';
+		out[n++] = *p;
+	}
+	fixture_write_file(file, out, n);
 	free(text);
+}
+
+static void write_cache(const char *after_header)
+{
+	replace_body(after_header, true);
 }
 
 /* cached_two_messages - two_messages(), settled, scanned: the cache is
@@ -242,6 +256,11 @@ START_TEST(a_bad_cache_is_ignored)
 		 uid);
 	write_cache(line);
 	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
+	/* a name not ended by its NUL (as version 2 wrote them) */
+	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
+		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid, uid + 1);
+	replace_body(line, false);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_NONE);
 	/* UIDs out of order */
 	snprintf(line, sizeof(line), "%u c 1 6 8 1700000001.M1P1.host,S=6,W=8:2,S\n"
 		 "%u n 1 3 4 1700000002.M2P1.host,S=3,W=4\n", uid + 1, uid);
@@ -266,6 +285,39 @@ START_TEST(a_bad_cache_is_ignored)
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.msgs[0].name, "1700000001.M1P1.host,S=6,W=8:2,S");
 	maildir_list_free(&list);
+}
+END_TEST
+
+/* A listing from the cache points into the mapped file for its names:
+ * each ends in a NUL there, so it is a C string where it lies, and it is
+ * not the message's to free (a rename gives the message its own). */
+START_TEST(names_are_read_where_they_lie)
+{
+	struct maildir_list list;
+	char file[PATH_MAX];
+	size_t len;
+	(void)cached_two_messages();
+	snprintf(file, sizeof(file), "%s/maillab-cache", path);
+	char *text = fixture_read_file(file, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(loads(&list), MAILDIR_CACHED_CURRENT);
+	ck_assert_ptr_nonnull(list.names);
+	ck_assert_uint_eq(list.count, 2);
+	for (size_t i = 0; i < list.count; i++) {
+		const char *name = list.msgs[i].name;
+		ck_assert(list.msgs[i].name_mapped);
+		const char *at = memmem(text, len, name, strlen(name) + 1);
+		ck_assert_msg(at != NULL, "%s: not followed by a NUL", name);
+		ck_assert_int_eq(at[strlen(name) + 1], '\n');
+	}
+	free(text);
+	ck_assert_str_eq(list.msgs[1].name, "1700000002.M2P1.host,S=3,W=4");
+	char *own = strdup("1700000002.M2P1.host,S=3,W=4:2,S");
+	ck_assert_ptr_nonnull(own);
+	maildir_msg_rename(&list.msgs[1], own); /* must not free the mapped one */
+	ck_assert(!list.msgs[1].name_mapped);
+	ck_assert_str_eq(list.msgs[0].name, "1700000001.M1P1.host,S=6,W=8:2,S");
+	maildir_list_free(&list); /* frees the own name, unmaps the file */
 }
 END_TEST
 
@@ -359,12 +411,82 @@ START_TEST(a_view_without_inotify_uses_the_stamp)
 }
 END_TEST
 
+/* mapped_caches - how many mappings of this folder's cache file (the
+ * live one, or one replaced since) this process has. */
+static int mapped_caches(void)
+{
+	char want[PATH_MAX], line[PATH_MAX + 256];
+	snprintf(want, sizeof(want), "%s/maillab-cache", path);
+	FILE *f = fopen("/proc/self/maps", "r");
+	ck_assert_ptr_nonnull(f);
+	int n = 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, want) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* A view holds the mapped cache its names lie in.  After a change the
+ * next sync lists the folder again, taking the names that did not change
+ * from a new mapping of the (now old) cache; the view then holds that
+ * mapping and lets go of the one before.  A message that left lets its
+ * name go first: a name still pointing into the released mapping would
+ * fault here, and a mapping never let go would show as a second one. */
+START_TEST(a_view_lets_the_old_mapping_go)
+{
+	const char *err = NULL;
+	(void)cached_two_messages();
+	struct imap_mailbox *mb = NULL;
+	ck_assert_msg(imap_mailbox_open("INBOX", path, false, &mb, &err) == 0,
+		      "open: %s", err);
+	ck_assert_int_eq(mb->how.source, MAILDIR_FROM_CACHE);
+	ck_assert_ptr_nonnull(mb->names);
+	ck_assert_uint_eq(mb->count, 2);
+	ck_assert(mb->msgs[0].file.name_mapped && mb->msgs[1].file.name_mapped);
+	ck_assert_int_eq(mapped_caches(), 1);
+	struct buf out;
+	buf_init(&out, 4096);
+	imap_mailbox_select_replies(mb, &out);
+	/* another session expunges the first message; mail arrives */
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,S", path);
+	ck_assert_int_eq(unlink(file), 0);
+	put("new", "1700000003.M3P1.host", "new\r\n");
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "sync: %s", err);
+	ck_assert_int_eq(mb->how.source, MAILDIR_FROM_OLD);
+	ck_assert_int_eq(mapped_caches(), 1);
+	ck_assert_uint_eq(mb->count, 3);
+	ck_assert(mb->msgs[0].expunged);
+	ck_assert_str_eq(mb->msgs[0].file.name, "");
+	ck_assert(mb->msgs[1].file.name_mapped);  /* unchanged: still mapped */
+	ck_assert_str_eq(mb->msgs[1].file.name, "1700000002.M2P1.host,S=3,W=4");
+	ck_assert(!mb->msgs[2].file.name_mapped); /* new: its own */
+	ck_assert_str_eq(mb->msgs[2].file.name, "1700000003.M3P1.host");
+	/* the expunge is announced and the message leaves the view */
+	imap_mailbox_announce(mb, &out, true);
+	ck_assert_ptr_nonnull(strstr(out.data, "* 1 EXPUNGE\r\n"));
+	ck_assert_uint_eq(mb->count, 2);
+	/* more mail: one mapping still, and every name as it was */
+	put("new", "1700000004.M4P1.host", "more\r\n");
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "sync: %s", err);
+	ck_assert_int_eq(mapped_caches(), 1);
+	ck_assert_uint_eq(mb->count, 3);
+	ck_assert_str_eq(mb->msgs[0].file.name, "1700000002.M2P1.host,S=3,W=4");
+	ck_assert_str_eq(mb->msgs[1].file.name, "1700000003.M3P1.host");
+	ck_assert_str_eq(mb->msgs[2].file.name, "1700000004.M4P1.host");
+	buf_free(&out);
+	imap_mailbox_close(mb);
+	ck_assert_int_eq(mapped_caches(), 0);
+}
+END_TEST
+
 Suite *maildir_cache_suite(void)
 {
 	Suite *s = suite_create("maildir_cache");
 	TCase *c = tcase_create("Core");
 	tcase_add_checked_fixture(c, setup, teardown);
 	tcase_add_test(c, a_quiet_folder_lists_from_the_cache);
+	tcase_add_test(c, names_are_read_where_they_lie);
 	tcase_add_test(c, a_rename_makes_it_stale);
 	tcase_add_test(c, a_busy_folder_is_not_cached);
 	tcase_add_test(c, a_new_uid_list_makes_it_stale);
@@ -372,6 +494,7 @@ Suite *maildir_cache_suite(void)
 	tcase_add_test(c, a_bad_cache_is_ignored);
 	tcase_add_test(c, an_old_listing_spares_the_stats);
 	tcase_add_test(c, a_view_without_inotify_uses_the_stamp);
+	tcase_add_test(c, a_view_lets_the_old_mapping_go);
 	suite_add_tcase(s, c);
 	return s;
 }
