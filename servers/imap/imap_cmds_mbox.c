@@ -18,16 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* first_unseen - RFC 3501 §6.3.1: [UNSEEN n] names the first message
- * without \Seen (0 if there is none). */
-static size_t first_unseen(const struct imap_mailbox *mb)
-{
-	for (size_t i = 0; i < mb->count; i++)
-		if (!(mb->msgs[i].flags & IMAP_F_SEEN))
-			return i + 1;
-	return 0;
-}
-
 /* open_mailbox - SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3). */
 static enum imap_action open_mailbox(struct imap_session *s,
 				     const struct imap_cmd *c, bool readonly)
@@ -74,7 +64,7 @@ static enum imap_action open_mailbox(struct imap_session *s,
 			    "folder's times", verb, name);
 	s->mbox = mb;
 	imap_mailbox_select_replies(mb, s->out);
-	size_t unseen = first_unseen(mb);
+	size_t unseen = imap_mailbox_first_unseen(mb);
 	if (unseen > 0)
 		imap_untagged(s, "OK [UNSEEN %zu] first unseen message", unseen);
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", mb->uidvalidity);

@@ -231,6 +231,8 @@ static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 		if (j < list->count && list->msgs[j].uid == m->file.uid) {
 			take(m, &list->msgs[j]);
 			set_from_file(m);
+			if (m->flags_changed && i < mb->seen_below)
+				mb->seen_below = i; /* it may have lost \Seen */
 		} else {
 			m->expunged = true;
 			maildir_msg_forget_name(&m->file);
@@ -452,6 +454,8 @@ static void drop(struct imap_mailbox *mb, size_t i)
 	if (mb->msgs[i].flags & IMAP_F_RECENT)
 		mb->nrecent--;
 	maildir_msg_rename(&mb->msgs[i].file, NULL);
+	if (i < mb->seen_below)
+		mb->seen_below--;
 	memmove(&mb->msgs[i], &mb->msgs[i + 1],
 		(mb->count - i - 1) * sizeof(*mb->msgs));
 	mb->count--;
@@ -521,7 +525,18 @@ int imap_mailbox_set_flags(struct imap_mailbox *mb, size_t i, unsigned flags,
 		return -1;
 	m->flags = (flags & IMAP_F_STORED) | (m->flags & IMAP_F_RECENT);
 	m->keywords = keywords;
+	if (!(flags & IMAP_F_SEEN) && i < mb->seen_below)
+		mb->seen_below = i;
 	return 0;
+}
+
+size_t imap_mailbox_first_unseen(struct imap_mailbox *mb)
+{
+	size_t i = mb->seen_below;
+	while (i < mb->count && (mb->msgs[i].flags & IMAP_F_SEEN))
+		i++;
+	mb->seen_below = i; /* all before it are \Seen */
+	return i < mb->count ? i + 1 : 0;
 }
 
 int imap_mailbox_keyword(struct imap_mailbox *mb, const char *name,

@@ -489,6 +489,52 @@ START_TEST(two_sessions_one_mailbox)
 }
 END_TEST
 
+/* unseen - the n of SELECT's [UNSEEN n], 0 if it sent none. */
+static size_t unseen(struct chat *c, const char *tag)
+{
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "%s SELECT INBOX", tag);
+	const char *r = say(c, cmd);
+	ck_assert_msg(strstr(r, " OK [READ-WRITE] SELECT completed") != NULL,
+		      "%s", r);
+	const char *u = strstr(r, "* OK [UNSEEN ");
+	return u != NULL ? strtoul(u + 13, NULL, 10) : 0;
+}
+
+/* [UNSEEN n] is looked for from where the last SELECT left off (all
+ * before it \Seen), so every way a message can lose \Seen or move down
+ * must move that place back: a STORE, an EXPUNGE before it, and a change
+ * another session made. */
+START_TEST(unseen_follows_every_change)
+{
+	struct chat a, b;
+	for (int i = 0; i < 4; i++)
+		imap_append_at("mrc", "INBOX", "Subject: s\n\nseen\n", "S", RFC_DATE);
+	chat_open(&a, false);
+	chat_login(&a, "mrc", "secret", "INBOX");
+	ck_assert_uint_eq(unseen(&a, "a1"), 0);
+	expect(&a, "a2 STORE 3 -FLAGS.SILENT (\\Seen)", "a2 OK STORE completed\r\n");
+	ck_assert_uint_eq(unseen(&a, "a3"), 3);
+	/* message 1 leaves: the unseen one is 2 now */
+	expect(&a, "a4 STORE 1 +FLAGS.SILENT (\\Deleted)", "a4 OK STORE completed\r\n");
+	expect(&a, "a5 EXPUNGE", "* 1 EXPUNGE\r\na5 OK EXPUNGE completed\r\n");
+	ck_assert_uint_eq(unseen(&a, "a6"), 2);
+	/* another session takes \Seen off message 1; a NOOP brings the
+	 * change into this view, and the SELECT after it keeps the view */
+	chat_open(&b, false);
+	chat_login(&b, "mrc", "secret", "INBOX");
+	expect(&b, "b1 STORE 1 -FLAGS.SILENT (\\Seen)", "b1 OK STORE completed\r\n");
+	expect(&a, "a7 NOOP", "* 1 FETCH (FLAGS ())\r\na7 OK NOOP completed\r\n");
+	ck_assert_uint_eq(unseen(&a, "a8"), 1);
+	/* and puts it back: the first unseen one is 2 again */
+	expect(&b, "b2 STORE 1 +FLAGS.SILENT (\\Seen)", "b2 OK STORE completed\r\n");
+	expect(&a, "a9 NOOP", "* 1 FETCH (FLAGS (\\Seen))\r\na9 OK NOOP completed\r\n");
+	ck_assert_uint_eq(unseen(&a, "a10"), 2);
+	chat_close(&a);
+	chat_close(&b);
+}
+END_TEST
+
 START_TEST(uid_commands_may_expunge)
 {
 	struct chat a, b;
@@ -576,6 +622,7 @@ Suite *imap_suite(void)
 	tcase_add_test(tc, keywords_stored_as_dovecot_does);
 	tcase_add_test(tc, two_sessions_one_mailbox);
 	tcase_add_test(tc, uid_commands_may_expunge);
+	tcase_add_test(tc, unseen_follows_every_change);
 	tcase_add_test(tc, idle_wakes_on_new_mail);
 	tcase_add_test(tc, pipelined_commands);
 	suite_add_tcase(s, tc);
