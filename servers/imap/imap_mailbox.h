@@ -76,7 +76,7 @@ struct imap_mailbox {
 	size_t exists_sent;       /**< the message count the client knows */
 	size_t recent_sent;       /**< the RECENT count the client knows */
 	size_t seen_below;        /**< messages before msgs[seen_below] all
-				       have \Seen: where the search for the
+				       have \\Seen: where the search for the
 				       first unseen one starts (a SELECT of a
 				       large mailbox read all need not walk it) */
 	size_t nrecent;           /**< messages flagged Recent in msgs (kept
@@ -125,11 +125,11 @@ void imap_mailbox_select_replies(struct imap_mailbox *mb, struct buf *out);
  * Store new flags and keywords of message @p i (rename in the Maildir).
  * The view is updated; nothing is announced (STORE answers itself).
  */
-/** The sequence number of the first message without \Seen, 0 if none
- *  (RFC 3501 §6.3.1 [UNSEEN n]). */
-size_t imap_mailbox_first_unseen(struct imap_mailbox *mb);
 int imap_mailbox_set_flags(struct imap_mailbox *mb, size_t i, unsigned flags,
 			   uint32_t keywords, const char **error_r);
+/** The sequence number of the first message without \\Seen, 0 if none
+ *  (RFC 3501 §6.3.1 [UNSEEN n]). */
+size_t imap_mailbox_first_unseen(struct imap_mailbox *mb);
 /** Keyword index of @p name, adding it to the mailbox if @p create. */
 int imap_mailbox_keyword(struct imap_mailbox *mb, const char *name,
 			 bool create, const char **error_r);
