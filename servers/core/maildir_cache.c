@@ -40,9 +40,7 @@
 #include <unistd.h>
 
 #define CACHE_FILE     "maillab-cache"
-#define CACHE_VERSION  3
-#define STRING(x)      #x
-#define TEXT(x)        STRING(x)
+#define CACHE_VERSION  "3"
 /* The largest cache we read: 100,000 messages at 300 octets a line. */
 #define CACHE_SIZE_MAX (32u * 1024 * 1024)
 
@@ -165,7 +163,7 @@ static enum maildir_cached header(char **p, const struct maildir_stamp *stamp,
 {
 	struct maildir_stamp saved;
 	unsigned long long ino, size, v, next, count;
-	const char magic[] = CACHE_FILE " " TEXT(CACHE_VERSION) " ";
+	const char magic[] = CACHE_FILE " " CACHE_VERSION " ";
 	if (strncmp(*p, magic, sizeof(magic) - 1) != 0)
 		return MAILDIR_CACHED_NONE;
 	*p += sizeof(magic) - 1;
@@ -212,8 +210,10 @@ static bool entry(char **p, char *end, struct maildir_msg *m, uint32_t after)
 	    !number(p, ' ', MAIL_MESSAGE_MAX * 4ULL, &size) ||
 	    !number(p, ' ', MAIL_MESSAGE_MAX * 4ULL, &wire))
 		return false;
+	/* the file ends in a newline (map_cache()), so a NUL is never its
+	 * last octet and nul[1] is inside it */
 	char *nul = memchr(*p, '\0', (size_t)(end - *p));
-	if (nul == NULL || nul + 1 == end || nul[1] != '\n' ||
+	if (nul == NULL || nul[1] != '\n' ||
 	    !safe_name(*p, (size_t)(nul - *p)))
 		return false;
 	*m = (struct maildir_msg){ .name = *p, .name_mapped = true,
@@ -276,7 +276,7 @@ static bool settled(struct timespec mtime, time_t scan_started)
 static int write_cache(FILE *f, const struct maildir_stamp *s,
 		       const struct maildir_list *list)
 {
-	fprintf(f, CACHE_FILE " %d %lld %ld %lld %ld %llu %lld %ld %lld %" PRIu32
+	fprintf(f, CACHE_FILE " %s %lld %ld %lld %ld %llu %lld %ld %lld %" PRIu32
 		" %" PRIu32 " %zu\n", CACHE_VERSION,
 		(long long)s->new_mtime.tv_sec, s->new_mtime.tv_nsec,
 		(long long)s->cur_mtime.tv_sec, s->cur_mtime.tv_nsec,

@@ -137,10 +137,10 @@ static void secret_buffer(struct secret_file *sf, size_t size)
 }
 
 /* secret_close - fclose(), then wipe and free the buffer; fclose()'s
- * result. */
+ * result (0 for a file that never opened). */
 static int secret_close(struct secret_file *sf)
 {
-	int r = fclose(sf->f);
+	int r = sf->f != NULL ? fclose(sf->f) : 0;
 	if (sf->buf != NULL)
 		explicit_bzero(sf->buf, sf->size);
 	free(sf->buf);
@@ -517,15 +517,13 @@ static int rewrite(const char *users_file, const char *name,
 	if (out.f == NULL) {
 		*error_r = "cannot create a temporary file next to the "
 			   "users file";
-		if (in.f != NULL)
-			secret_close(&in);
+		secret_close(&in);
 		return -1;
 	}
 	secret_buffer(&out, BUFSIZ);
 	bool found;
 	int r = write_replaced(in.f, out.f, name, secret, &found);
-	if (in.f != NULL)
-		secret_close(&in);
+	secret_close(&in);
 	if (r < 0) {
 		*error_r = "error reading the users file";
 	} else if (secret == NULL && !found) {

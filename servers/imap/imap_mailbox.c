@@ -218,6 +218,14 @@ static int append_new(struct imap_mailbox *mb, struct maildir_list *list,
 	return claim_recent(mb, first, error_r);
 }
 
+/* may_be_unseen - message @p i may have lost \Seen: the search for the
+ * first unseen message (imap_mailbox_first_unseen()) starts no later. */
+static void may_be_unseen(struct imap_mailbox *mb, size_t i)
+{
+	if (i < mb->seen_below)
+		mb->seen_below = i;
+}
+
 /* merge - the known messages against a fresh scan (both by UID). */
 static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 {
@@ -231,8 +239,8 @@ static void merge(struct imap_mailbox *mb, struct maildir_list *list)
 		if (j < list->count && list->msgs[j].uid == m->file.uid) {
 			take(m, &list->msgs[j]);
 			set_from_file(m);
-			if (m->flags_changed && i < mb->seen_below)
-				mb->seen_below = i; /* it may have lost \Seen */
+			if (m->flags_changed)
+				may_be_unseen(mb, i);
 		} else {
 			m->expunged = true;
 			maildir_msg_forget_name(&m->file);
@@ -525,8 +533,8 @@ int imap_mailbox_set_flags(struct imap_mailbox *mb, size_t i, unsigned flags,
 		return -1;
 	m->flags = (flags & IMAP_F_STORED) | (m->flags & IMAP_F_RECENT);
 	m->keywords = keywords;
-	if (!(flags & IMAP_F_SEEN) && i < mb->seen_below)
-		mb->seen_below = i;
+	if (!(flags & IMAP_F_SEEN))
+		may_be_unseen(mb, i);
 	return 0;
 }
 
