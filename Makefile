@@ -32,9 +32,12 @@ LDLIBS   = -lssl -lcrypto -lcrypt
 # (docs/bench.md).  The price: the program's own code and data sit at
 # the same address in every run (the stack, the heap and the shared
 # libraries are still placed at random), and an OpenSSL update needs a
-# rebuild.
+# rebuild: every program that links OpenSSL names libssl.a and
+# libcrypto.a as prerequisites, so `make` links it again after libssl-dev
+# is updated.
 ifneq ($(PIE),1)
-LDLIBS   = -Wl,-Bstatic -lssl -lcrypto -Wl,-Bdynamic -lcrypt
+SSL_ARCHIVES := $(foreach a,libssl.a libcrypto.a,$(or $(realpath $(shell $(CC) -print-file-name=$(a))),$(a)))
+LDLIBS   = -lcrypt
 LDFLAGS += -no-pie
 endif
 
@@ -195,6 +198,15 @@ $(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/runner.c tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CHECK_LIBS) $(if $(SHELL_SRCS),-lreadline) $(LDLIBS)
 
+# The archives go on the link line after the objects and libraries
+# ($^ keeps the order in which the prerequisites were named).
+ifneq ($(PIE),1)
+$(PROGRAMS) $(BUILD)/bin/check_unit: $(SSL_ARCHIVES)
+libssl.a libcrypto.a:
+	@echo "make: $@ not found: install libssl-dev (tools/deps.sh run), or build with PIE=1" >&2
+	@exit 1
+endif
+
 # ---- diagrams, slides and reference docs --------------------------------
 #
 #   make diagrams    build/diagrams/*.svg: the state machines, drawn by
@@ -342,6 +354,8 @@ $(BUILD)/bin/benchprobe: $(OBJ)/bench/benchprobe.o $(LIBBENCH) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/loadgen $(BUILD)/bin/benchprobe: $(SSL_ARCHIVES)
+
 bench:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory BUILD=build/opt CFLAGS='-O2 -g' SAN=0 all
@@ -372,7 +386,8 @@ CFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 endif
 
 $(BUILD)/bin/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/support.o $(LIBPOP3) \
-		$(LIBSMTP) $(LIBIMAP) $(LIBSHELL) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
+		$(LIBSMTP) $(LIBIMAP) $(LIBSHELL) $(LIBCORE) $(LIBPROTO) $(LIBCOMMON) \
+		$(SSL_ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lreadline $(LDLIBS)
 
