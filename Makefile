@@ -21,7 +21,9 @@ CPPFLAGS = -D_GNU_SOURCE -MMD -MP
 LDLIBS   = -lssl -lcrypto -lcrypt
 
 # OpenSSL is linked into the programs, and the programs are not
-# position-independent, unless `make PIE=1`.  A program that loads
+# position-independent, unless `make PIE=1` (into a BUILD of its own,
+# such as `make PIE=1 BUILD=build/pie`: make does not relink programs
+# when only the flags change).  A program that loads
 # libcrypto.so must first patch some twenty thousand pointers in its data
 # with the address it was loaded at, which dirties a hundred and more
 # pages, each a page fault - on a virtual machine a trip through the
