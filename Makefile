@@ -18,7 +18,6 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS = -D_GNU_SOURCE -MMD -MP
-LDLIBS   = -lssl -lcrypto -lcrypt
 
 # OpenSSL is linked into the programs, and the programs are not
 # position-independent, unless `make PIE=1` (into a BUILD of its own,
@@ -36,8 +35,11 @@ LDLIBS   = -lssl -lcrypto -lcrypt
 # libraries are still placed at random), and an OpenSSL update needs a
 # rebuild: every program that links OpenSSL names libssl.a and
 # libcrypto.a as prerequisites, so `make` links it again after libssl-dev
-# is updated.
-ifneq ($(PIE),1)
+# is updated.  With PIE=1, SSL_ARCHIVES is empty and those prerequisites
+# are none.
+ifeq ($(PIE),1)
+LDLIBS   = -lssl -lcrypto -lcrypt
+else
 SSL_ARCHIVES := $(foreach a,libssl.a libcrypto.a,$(or $(realpath $(shell $(CC) -print-file-name=$(a))),$(a)))
 LDLIBS   = -lcrypt
 LDFLAGS += -no-pie
@@ -201,13 +203,12 @@ $(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/runner.c tests/
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CHECK_LIBS) $(if $(SHELL_SRCS),-lreadline) $(LDLIBS)
 
 # The archives go on the link line after the objects and libraries
-# ($^ keeps the order in which the prerequisites were named).
-ifneq ($(PIE),1)
+# ($^ keeps the order in which the prerequisites were named).  An archive
+# the compiler could not find is left as its bare name, made here.
 $(PROGRAMS) $(BUILD)/bin/check_unit: $(SSL_ARCHIVES)
 libssl.a libcrypto.a:
 	@echo "make: $@ not found: install libssl-dev (tools/deps.sh run), or build with PIE=1" >&2
 	@exit 1
-endif
 
 # ---- diagrams, slides and reference docs --------------------------------
 #

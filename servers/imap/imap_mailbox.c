@@ -10,6 +10,15 @@
  * A UID in the view but not on disk was expunged by someone; a UID in both
  * may have new flags; UIDs above the view's last are new mail.  UIDs only
  * grow (uidlist.h), so nothing can appear in the middle.
+ *
+ * Two figures are kept beside the view so that a SELECT of a large, quiet
+ * mailbox need not walk it: nrecent (RFC 3501 §7.3.2 RECENT) and
+ * seen_below, the place before which every message has \Seen, where the
+ * search for [UNSEEN n] (RFC 3501 §6.3.1) starts.  Both change only in
+ * this file: merge() and imap_mailbox_set_flags() move seen_below back
+ * when a message may have lost \Seen (may_be_unseen()), drop() moves it
+ * down with the messages after an expunge, and
+ * imap_mailbox_first_unseen() moves it forward past what it found.
  */
 #include "imap_mailbox.h"
 
