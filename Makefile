@@ -18,6 +18,9 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS = -D_GNU_SOURCE -MMD -MP
+# The servers load their certificate on a thread of its own
+# (servers/core/options.c, load_apart()).
+LDFLAGS += -pthread
 
 # OpenSSL is linked into the programs, and the programs are not
 # position-independent, unless `make PIE=1` (into a BUILD of its own,
@@ -200,7 +203,7 @@ $(BUILD)/bin/check_unit: $(call lib_objs,$(UNIT_SRCS) tests/unit/runner.c tests/
 		$(if $(SHELL_SRCS),$(LIBSHELL)) $(if $(BENCH_SRCS),$(LIBBENCH)) \
 		$(LIBCORE) $(LIBPROTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CHECK_LIBS) $(if $(SHELL_SRCS),-lreadline) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(if $(SHELL_SRCS),-lreadline) $(LDLIBS)
 
 # The archives go on the link line after the objects and libraries
 # ($^ keeps the order in which the prerequisites were named).  An archive
@@ -351,11 +354,11 @@ all: $(if $(BENCH_SRCS),$(BUILD)/bin/loadgen $(BUILD)/bin/benchprobe)
 
 $(BUILD)/bin/loadgen: $(OBJ)/bench/loadgen.o $(LIBBENCH) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/benchprobe: $(OBJ)/bench/benchprobe.o $(LIBBENCH) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/loadgen $(BUILD)/bin/benchprobe: $(SSL_ARCHIVES)
 
