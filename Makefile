@@ -19,8 +19,12 @@ CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS = -D_GNU_SOURCE -MMD -MP
 # The servers load their certificate on a thread of its own
-# (servers/core/options.c, load_apart()).
-LDFLAGS += -pthread
+# (servers/core/options.c, load_apart()).  -z now binds every library
+# function at start-up (the dynamic loader's "BIND_NOW") instead of at
+# its first call: the listener binds them once, where otherwise every
+# session process would write the addresses into its own copy of the
+# program's table (a page copied per session, docs/bench.md change 24).
+LDFLAGS += -pthread -Wl,-z,now
 
 # OpenSSL is linked into the programs, and the programs are not
 # position-independent, unless `make PIE=1` (into a BUILD of its own,
