@@ -194,9 +194,13 @@ class Limits(ImapTestCase):
         for client in (a, b):
             self.assertEqual(client.tagged("o", "LOGOUT"), "o OK LOGOUT completed")
             client.expect_closed()
+        # d logs in before e connects: a full server makes room by
+        # closing a session that has not logged in, and until the
+        # listener has reaped both ended sessions, e's arrival could
+        # close d
         d = self.raw_when_admitted(server)
-        e = self.raw_when_admitted(server)
         d.login()
+        e = self.raw_when_admitted(server)
         e.login()
         full = self.raw(server, greeting=False)
         self.assertEqual(full.read_with_literals(),
