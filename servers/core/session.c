@@ -13,11 +13,6 @@
 #include <poll.h>
 #include <time.h>
 
-/* How long a session waits for its client before it hands back memory.
- * Shorter would trim between the commands of a busy client, and the
- * next command would fault the same pages back in. */
-#define SESSION_TRIM_AFTER_MS 1000
-
 int session_send(struct netio *io, struct buf *out)
 {
 	int r = out->len > 0 ? netio_write(io, out->data, out->len) : 0;
@@ -124,16 +119,24 @@ void session_delay_ms(unsigned ms)
 		;
 }
 
-void session_wait_idle(struct netio *io)
+void session_trim(void)
+{
+	/* glibc keeps freed heap pages for reuse: a SELECT of a large
+	 * mailbox would leave each idle session holding its high-water
+	 * mark; malloc_trim() returns the free ones */
+	malloc_trim(0);
+}
+
+void session_wait_idle(struct netio *io, void (*quiet)(void *arg), void *arg)
 {
 	if (netio_input_buffered(io))
 		return;
 	struct pollfd pfd = { .fd = netio_fd(io), .events = POLLIN };
-	/* glibc keeps freed heap pages for reuse: a SELECT of a large
-	 * mailbox would leave each idle session holding its high-water
-	 * mark; malloc_trim() returns the free ones */
-	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) == 0)
-		malloc_trim(0);
+	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) == 0) {
+		if (quiet != NULL)
+			quiet(arg);
+		session_trim();
+	}
 }
 
 bool session_start_tls(struct netio *io, const struct conn_info *ci)

@@ -71,13 +71,23 @@ void session_login_failed(const struct conn_info *ci, unsigned base_ms);
 void session_set_phase(struct netio *io, const struct conn_info *ci,
 		       enum listener_phase phase);
 
+/** How long a session waits for its client before it hands back memory.
+ *  Shorter would trim between the commands of a busy client, and the
+ *  next command would fault the same pages back in (and, in imapd, list
+ *  its folder again). */
+#define SESSION_TRIM_AFTER_MS 1000
+
 /**
  * Before waiting for the client's next command: if none arrives within
- * SESSION_TRIM_AFTER_MS, give the memory the last command used back to
- * the system, then return (the caller reads as usual).  An idle session
- * then costs what it keeps, not the most it ever needed.
+ * SESSION_TRIM_AFTER_MS, call @p quiet(@p arg) (if not NULL: the protocol
+ * lets go of what it can rebuild, such as imapd's view of the selected
+ * mailbox), give the freed memory back to the system (session_trim()),
+ * then return (the caller reads as usual).  An idle session then costs
+ * what it keeps, not the most it ever needed.
  */
-void session_wait_idle(struct netio *io);
+void session_wait_idle(struct netio *io, void (*quiet)(void *arg), void *arg);
+/** Give the heap's free pages back to the system (malloc_trim(3)). */
+void session_trim(void);
 
 /**
  * Run the TLS handshake after the core answered STARTTLS/STLS.  Plaintext

@@ -268,12 +268,15 @@ static enum imap_action run_command(struct imap_session *s)
 	if (info != NULL && !(info->states & (1u << s->state))) {
 		act = wrong_state(s, info);
 	} else if (info != NULL) {
+		/* no handler looks at a view that slept (imap_rest()) */
+		imap_wake(s);
 		c.info = info;
 		c.id = imap_cmd_id(info);
 		c.uid = used == 2;
 		c.args = s->parser.args + used;
 		c.argc = s->parser.nargs - used;
-		act = handlers[c.id](s, &c);
+		if (!s->fatal)
+			act = handlers[c.id](s, &c);
 	}
 	s->cmd = NULL;
 	return s->fatal ? IMAP_CLOSE : act;

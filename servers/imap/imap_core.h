@@ -89,6 +89,10 @@ int imap_idle_fd(const struct imap_session *s);
 /** It became readable: report what changed (untagged responses). */
 void imap_idle_wake(struct imap_session *s, struct buf *out);
 
+/** No command for a while: the selected mailbox's view may sleep
+ * (imap_mailbox_sleep()); the next command wakes it. */
+void imap_rest(struct imap_session *s);
+
 /** The current state, for the glue and the tests. */
 enum imap_state imap_session_state(const struct imap_session *s);
 

@@ -120,10 +120,14 @@ void imap_flush_some(struct imap_session *s);
 /** The capability list for the current state, without a prefix. */
 void imap_capabilities(const struct imap_session *s, struct buf *out);
 /** imap_mailbox_sync() of the selected mailbox, with a trace line
- * ("sync NAME: listed ...") when the folder was listed again. */
+ * ("sync NAME: listed ..." or, for a view that slept, "wake NAME: ...")
+ * when the folder was listed again. */
 int imap_sync(struct imap_session *s, const char **error_r);
 /** Report pending mailbox changes (see imap_ok). */
 void imap_announce(struct imap_session *s, bool expunge_ok);
+/** Before a command: wake a sleeping view (imap_rest()), or end the
+ * session with BYE (s->fatal) if the mailbox cannot be listed. */
+void imap_wake(struct imap_session *s);
 
 /* ---- shared helpers ---------------------------------------------------- */
 

@@ -296,7 +296,9 @@ static bool in_view(const struct imap_mailbox *mb, const char *name)
 static bool explained(const struct imap_mailbox *mb,
 		      const struct inotify_event *ev)
 {
-	if (ev->len == 0)
+	/* a sleeping view has no names to explain it with, and is listed
+	 * again when it wakes anyway */
+	if (ev->len == 0 || mb->asleep)
 		return false;
 	if (ev->mask == IN_MOVED_TO)
 		return in_view(mb, ev->name);
@@ -395,8 +397,9 @@ void imap_mailbox_close(struct imap_mailbox *mb)
 {
 	if (mb == NULL)
 		return;
-	for (size_t i = 0; i < mb->count; i++)
+	for (size_t i = 0; !mb->asleep && i < mb->count; i++)
 		maildir_msg_rename(&mb->msgs[i].file, NULL);
+	free(mb->sleepers);
 	maildir_names_release(mb->names);
 	if (mb->inotify_fd >= 0)
 		close(mb->inotify_fd);
@@ -425,27 +428,95 @@ bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly)
 	return true;
 }
 
+/* ---- sleeping --------------------------------------------------------- */
+
+void imap_mailbox_sleep(struct imap_mailbox *mb)
+{
+	if (mb->asleep)
+		return;
+	struct imap_sleeper *z = calloc(mb->count + 1, sizeof(*z));
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < mb->count; i++) {
+		struct imap_msg *m = &mb->msgs[i];
+		z[i] = (struct imap_sleeper){ m->file.uid, m->keywords, m->flags,
+					      m->expunged, m->flags_changed };
+		maildir_msg_rename(&m->file, NULL);
+	}
+	free(mb->msgs);
+	mb->msgs = NULL;
+	maildir_names_release(mb->names);
+	mb->names = NULL;
+	mb->sleepers = z;
+	mb->asleep = true;
+}
+
+/* wake - the view as it was before imap_mailbox_sleep(), every message
+ * without its file (a name of "", as a ghost has), for merge() to find
+ * again.  -1 (still asleep) if there is no memory for it. */
+static int wake(struct imap_mailbox *mb, const char **error_r)
+{
+	struct imap_msg *msgs = calloc(mb->count + 1, sizeof(*msgs));
+	if (msgs == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < mb->count; i++) {
+		const struct imap_sleeper *z = &mb->sleepers[i];
+		struct imap_msg *m = &msgs[i];
+		maildir_msg_forget_name(&m->file);
+		m->file.uid = z->uid;
+		m->keywords = z->keywords;
+		m->flags = z->flags;
+		m->expunged = z->expunged;
+		m->flags_changed = z->flags_changed;
+	}
+	free(mb->sleepers);
+	mb->sleepers = NULL;
+	mb->msgs = msgs;
+	mb->asleep = false;
+	return 0;
+}
+
+/* rescan - list the folder for imap_mailbox_sync() (or for a sleeping
+ * view, which then wakes).  0, or -1 with mb->lost set if the client's
+ * numbers cannot be kept: the folder is gone, renumbered, or (for a
+ * sleeping view) unreadable. */
+static int rescan(struct imap_mailbox *mb, struct maildir_list *list,
+		  const char **error_r)
+{
+	if (keywords_load(mb->path, &mb->kw, error_r) < 0 ||
+	    scan(mb, list, error_r) < 0) {
+		mb->lost = errno == ENOENT || mb->asleep;
+		return -1;
+	}
+	if (list->uidvalidity != mb->uidvalidity) {
+		/* RFC 9051 §2.3.1.1: the client's UIDs mean nothing now */
+		maildir_list_free(list);
+		mb->lost = true;
+		*error_r = "UIDVALIDITY changed";
+		return -1;
+	}
+	if (mb->asleep && wake(mb, error_r) < 0) {
+		maildir_list_free(list);
+		mb->lost = true;
+		return -1;
+	}
+	return 0;
+}
+
 int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 {
 	struct maildir_list list;
-	if (!mb->lost && !changed(mb))
+	/* changed() also empties the inotify queue of a sleeping view */
+	if (!changed(mb) && !mb->lost && !mb->asleep)
 		return 0;
 	if (mb->lost) {
 		*error_r = "the mailbox was deleted or renamed";
 		return -1;
 	}
-	if (keywords_load(mb->path, &mb->kw, error_r) < 0 ||
-	    scan(mb, &list, error_r) < 0) {
-		mb->lost = errno == ENOENT;
+	if (rescan(mb, &list, error_r) < 0)
 		return -1;
-	}
-	if (list.uidvalidity != mb->uidvalidity) {
-		/* RFC 9051 §2.3.1.1: the client's UIDs mean nothing now */
-		maildir_list_free(&list);
-		mb->lost = true;
-		*error_r = "UIDVALIDITY changed";
-		return -1;
-	}
 	merge(mb, &list);
 	int r = append_new(mb, &list, error_r);
 	hold_names(mb, &list);

@@ -58,33 +58,57 @@ static bool expunge_allowed(const struct imap_session *s)
 
 int imap_sync(struct imap_session *s, const char **error_r)
 {
+	bool woke = s->mbox->asleep;
 	int r = imap_mailbox_sync(s->mbox, error_r);
 	if (r == 1)
-		trace_event(s->trace, "sync %s: %s", s->mbox->name,
-			    maildir_how_text(&s->mbox->how));
+		trace_event(s->trace, "%s %s: %s", woke ? "wake" : "sync",
+			    s->mbox->name, maildir_how_text(&s->mbox->how));
 	return r;
+}
+
+/* sync_or_end - imap_sync(); false if the session cannot go on. */
+static bool sync_or_end(struct imap_session *s)
+{
+	const char *error;
+	if (imap_sync(s, &error) >= 0)
+		return true;
+	if (!s->mbox->lost) {
+		trace_event(s->trace, "error sync %s: %s", s->mbox->name, error);
+		return true;
+	}
+	/* the client's numbers cannot be kept valid: end it
+	 * (RFC 9051 §7.1.5 BYE) */
+	trace_event(s->trace, "selected mailbox lost: %s", error);
+	imap_untagged(s, "BYE the selected mailbox is gone (%s)", error);
+	imap_enter_state(s, IMAP_LOGOUT, "selected mailbox lost");
+	s->fatal = true;
+	return false;
 }
 
 void imap_announce(struct imap_session *s, bool expunge_ok)
 {
-	const char *error;
 	if (s->mbox == NULL || s->state != IMAP_SELECTED)
 		return;
-	if (imap_sync(s, &error) < 0) {
-		if (!s->mbox->lost) {
-			trace_event(s->trace, "error sync %s: %s",
-				    s->mbox->name, error);
-			return;
-		}
-		/* the client's numbers cannot be kept valid: end it
-		 * (RFC 9051 §7.1.5 BYE) */
-		trace_event(s->trace, "selected mailbox lost: %s", error);
-		imap_untagged(s, "BYE the selected mailbox is gone (%s)", error);
-		imap_enter_state(s, IMAP_LOGOUT, "selected mailbox lost");
-		s->fatal = true;
+	if (sync_or_end(s))
+		imap_mailbox_announce(s->mbox, s->out, expunge_ok);
+}
+
+void imap_rest(struct imap_session *s)
+{
+	if (s->mbox == NULL || s->mbox->asleep)
 		return;
-	}
-	imap_mailbox_announce(s->mbox, s->out, expunge_ok);
+	imap_mailbox_sleep(s->mbox);
+	if (s->mbox->asleep)
+		trace_event(s->trace, "sleep %s: %zu message(s), UIDs and flags "
+			    "kept", s->mbox->name, s->mbox->count);
+}
+
+void imap_wake(struct imap_session *s)
+{
+	/* nothing is announced here: what changed while the view slept is
+	 * reported where any change is */
+	if (s->mbox != NULL && s->mbox->asleep)
+		(void)sync_or_end(s);
 }
 
 static enum imap_action finish(struct imap_session *s, const char *status,

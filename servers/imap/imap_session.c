@@ -101,18 +101,33 @@ static enum netio_status read_input(struct netio *io, struct imap_session *s,
 static bool idle_wait(struct netio *io, const struct imap_server *srv,
 		      struct imap_session *s, struct buf *out)
 {
+	bool rested = false; /* imap_rest() since the last change */
 	while (!netio_input_buffered(io)) {
 		struct pollfd fds[2] = {
 			{ .fd = netio_fd(io), .events = POLLIN },
 			{ .fd = imap_idle_fd(s), .events = POLLIN },
 		};
 		int timeout_ms = (int)srv->opts->timeout_s * 1000;
-		int n = poll(fds, fds[1].fd >= 0 ? 2 : 1, timeout_ms);
+		int rest_ms = SESSION_TRIM_AFTER_MS;
+		bool resting = !rested && timeout_ms > rest_ms;
+		int n = poll(fds, fds[1].fd >= 0 ? 2 : 1,
+			     resting ? rest_ms : rested ? timeout_ms - rest_ms
+							: timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0 && resting) {
+			/* quiet for a while, as between commands
+			 * (session_wait_idle()): the view sleeps, the memory
+			 * goes back, and the wait goes on */
+			imap_rest(s);
+			session_trim();
+			rested = true;
+			continue;
+		}
 		if (n <= 0)
 			return ended(io, s, out, NETIO_TIMEOUT);
 		if (fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
+			rested = false;
 			imap_idle_wake(s, out);
 			if (session_send(io, out) < 0)
 				return false;
@@ -125,6 +140,13 @@ static bool idle_wait(struct netio *io, const struct imap_server *srv,
 	return true;
 }
 
+/* quiet - session_wait_idle()'s hook: the client has said nothing for a
+ * while, so the selected mailbox's view may sleep (imap_rest()). */
+static void quiet(void *arg)
+{
+	imap_rest(arg);
+}
+
 /* one_input - read and handle one piece of input; false when the session
  * is over. */
 static bool one_input(struct netio *io, const struct conn_info *ci,
@@ -133,7 +155,7 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 {
 	bool too_long, bare_lf, slow = false;
 	if (imap_literal_left(s) == 0)
-		session_wait_idle(io);
+		session_wait_idle(io, quiet, s);
 	enum netio_status st = read_input(io, s, in, &too_long, &bare_lf);
 	if (st != NETIO_OK)
 		return ended(io, s, out, st);

@@ -189,7 +189,8 @@ class ListingTrace(ImapTestCase):
         # one delivery: the next sync looks at that one file only
         self.deliver("alice", NEW_MAIL)
         self.assertIn(b"* 4 EXISTS", c.command("c1", "NOOP"))
-        self.assertTraced(server, r"sync INBOX: listed again after a change: 1 file\(s\) "
+        # ("wake" if c was quiet long enough for its view to sleep)
+        self.assertTraced(server, r"(sync|wake) INBOX: listed again after a change: 1 file\(s\) "
                           r"looked at, the rest as the cache knew them")
 
     def test_status_says_how_it_listed(self):
@@ -205,6 +206,95 @@ class ListingTrace(ImapTestCase):
         a.command("s2", "STATUS INBOX (MESSAGES)")
         a.command("s3", "STATUS INBOX (UNSEEN)")
         self.assertTraced(server, r"STATUS INBOX: listed from its cache \(unchanged\)")
+
+
+class SleepingView(ImapTestCase):
+    """A session quiet for a second lets its view of the selected mailbox
+    sleep (UIDs and flags only) and lists the folder again at its next
+    command: what changed meanwhile is reported as it would have been,
+    and nothing the client was told is lost."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.start()
+        self.a = self.raw(self.server)
+        self.a.login(select="INBOX")
+        self.b = self.raw(self.server)
+        self.b.login(select="INBOX")
+
+    def asleep(self, session):
+        pattern = r"#%d sleep INBOX: (\d+) message\(s\), UIDs and flags kept" % session
+        m = self.server.wait_trace(pattern)
+        self.assertIsNotNone(m, self.server.trace())
+        return int(m.group(1))
+
+    def test_changes_made_while_asleep_are_reported(self):
+        self.assertEqual(self.asleep(1), 3)
+        self.assertEqual(self.b.tagged("b1", "STORE 1 +FLAGS.SILENT (\\Flagged)"),
+                         "b1 OK STORE completed")
+        self.assertEqual(self.b.tagged("b2", "STORE 2 +FLAGS.SILENT (\\Deleted)"),
+                         "b2 OK STORE completed")
+        self.assertEqual(self.b.tagged("b3", "EXPUNGE"), "b3 OK EXPUNGE completed")
+        self.deliver("alice", NEW_MAIL)
+        # FETCH may report the new message and the new flags, not the
+        # expunge (RFC 9051 §7.5.1): message 2 stays a ghost and the
+        # numbers stay as the client knows them
+        lines = self.a.command("a1", "FETCH 1:3 (UID FLAGS)")
+        self.assertEqual(lines, [b"* 4 EXISTS", b"* 4 RECENT",
+                                 b"* 1 FETCH (FLAGS (\\Flagged \\Recent))",
+                                 b"* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))",
+                                 b"* 2 FETCH (UID 2 FLAGS (\\Recent))",
+                                 b"* 3 FETCH (UID 3 FLAGS (\\Recent))",
+                                 b"a1 OK FETCH completed"])
+        self.assertTraced(r"#1 wake INBOX: listed")
+        self.assertEqual(self.a.command("a2", "NOOP"),
+                         [b"* 2 EXPUNGE", b"a2 OK NOOP completed"])
+        lines = self.a.command("a3", "FETCH 3 (UID BODY.PEEK[])")
+        self.assertEqual(lines[0], b"* 3 FETCH (UID 4 BODY[] {%d}\r\n" % len(crlf(NEW_MAIL))
+                         + crlf(NEW_MAIL) + b")")
+
+    def test_what_was_not_yet_told_survives_a_sleep(self):
+        # a hears of the flag change with its next command, a FETCH, which
+        # may not report the expunge (RFC 9051 §7.5.1): the ghost waits,
+        # in its place, through a second sleep
+        self.asleep(1)
+        self.b.tagged("b1", "STORE 3 +FLAGS.SILENT (\\Answered)")
+        self.b.tagged("b2", "STORE 1 +FLAGS.SILENT (\\Deleted)")
+        self.b.tagged("b3", "EXPUNGE")
+        lines = self.a.command("a1", "FETCH 2 (UID)")
+        self.assertEqual(lines[-2:], [b"* 2 FETCH (UID 2)", b"a1 OK FETCH completed"])
+        self.assertIn(b"* 3 FETCH (FLAGS (\\Answered \\Recent))", lines)
+        m = self.server.wait_trace(r"(?s)#1 wake INBOX.*#1 sleep INBOX: 3 message")
+        self.assertIsNotNone(m, self.server.trace())
+        self.assertEqual(self.a.command("a2", "NOOP")[:1], [b"* 1 EXPUNGE"])
+        self.assertEqual(self.a.command("a3", "FETCH 1:* (UID)")[:2],
+                         [b"* 1 FETCH (UID 2)", b"* 2 FETCH (UID 3)"])
+
+    def test_idle_sleeps_and_still_reports_new_mail(self):
+        self.a.send("i IDLE\r\n")
+        self.assertEqual(self.a.read_with_literals(), b"+ idling")
+        self.asleep(1)
+        self.deliver("alice", NEW_MAIL)
+        self.assertEqual(self.a.read_with_literals(timeout=20), b"* 4 EXISTS")
+        self.assertEqual(self.a.read_with_literals(), b"* 4 RECENT")
+        self.assertTraced(r"#1 wake INBOX: listed")
+        self.a.send("DONE\r\n")
+        self.assertEqual(self.a.response("i"), [b"i OK IDLE terminated"])
+
+    def test_a_folder_deleted_while_asleep_ends_the_session(self):
+        self.assertEqual(self.b.tagged("b1", "CREATE Work"), "b1 OK CREATE completed")
+        self.assertEqual(self.a.command("a1", "SELECT Work")[-1],
+                         b"a1 OK [READ-WRITE] SELECT completed")
+        m = self.server.wait_trace(r"#1 sleep Work: 0 message")
+        self.assertIsNotNone(m, self.server.trace())
+        self.assertEqual(self.b.tagged("b2", "DELETE Work"), "b2 OK DELETE completed")
+        self.a.send("a2 NOOP\r\n")
+        self.assertRegex(self.a.read_with_literals(),
+                         rb"^\* BYE the selected mailbox is gone")
+        self.a.expect_closed()
+
+    def assertTraced(self, pattern):
+        self.assertIsNotNone(self.server.wait_trace(pattern), self.server.trace())
 
 
 if __name__ == "__main__":

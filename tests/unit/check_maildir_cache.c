@@ -480,6 +480,91 @@ START_TEST(a_view_lets_the_old_mapping_go)
 }
 END_TEST
 
+/* A view that sleeps (an idle session) keeps only what its client knows
+ * of each message and lets go of the mapped cache.  What happens while
+ * it sleeps - a message expunged by another session, new flags, new
+ * mail - is found when it wakes and announced like any other change; a
+ * ghost and a flag change not yet announced survive a second sleep; and
+ * each message gets its file back (name, sizes) from the new listing. */
+START_TEST(a_sleeping_view_wakes_as_it_was)
+{
+	const char *err = NULL;
+	(void)cached_two_messages();
+	put("cur", "1700000005.M5P1.host,S=3,W=4:2,", "zz\n");
+	struct imap_mailbox *mb = NULL;
+	ck_assert_msg(imap_mailbox_open("INBOX", path, false, &mb, &err) == 0,
+		      "open: %s", err);
+	ck_assert_uint_eq(mb->count, 3);
+	struct buf out;
+	buf_init(&out, 4096);
+	imap_mailbox_select_replies(mb, &out);
+	unsigned recent = mb->msgs[2].flags & IMAP_F_RECENT;
+	ck_assert_int_eq(mapped_caches(), 1);
+
+	imap_mailbox_sleep(mb);
+	ck_assert(mb->asleep);
+	ck_assert_ptr_null(mb->msgs);
+	ck_assert_ptr_null(mb->names);
+	ck_assert_uint_eq(mb->count, 3);
+	ck_assert_int_eq(mapped_caches(), 0);
+	imap_mailbox_sleep(mb); /* already asleep: nothing changes */
+	ck_assert(mb->asleep);
+
+	/* another session expunges the first message and flags the second */
+	char from[PATH_MAX], to[PATH_MAX];
+	snprintf(from, sizeof(from), "%s/cur/1700000001.M1P1.host,S=6,W=8:2,S", path);
+	ck_assert_int_eq(unlink(from), 0);
+	snprintf(from, sizeof(from), "%s/new/1700000002.M2P1.host,S=3,W=4", path);
+	snprintf(to, sizeof(to), "%s/cur/1700000002.M2P1.host,S=3,W=4:2,F", path);
+	ck_assert_int_eq(rename(from, to), 0);
+
+	/* the wake lists the folder and merges */
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "wake: %s", err);
+	ck_assert(!mb->asleep);
+	ck_assert_uint_eq(mb->count, 3);
+	ck_assert(mb->msgs[0].expunged);
+	ck_assert_str_eq(mb->msgs[0].file.name, "");
+	ck_assert(!mb->msgs[1].expunged);
+	ck_assert(mb->msgs[1].flags_changed);
+	ck_assert_uint_eq(mb->msgs[1].flags & IMAP_F_STORED, IMAP_F_FLAGGED);
+	ck_assert_str_eq(mb->msgs[1].file.name, "1700000002.M2P1.host,S=3,W=4:2,F");
+	ck_assert(!mb->msgs[1].file.in_new);
+	ck_assert_int_eq(mb->msgs[2].file.size, 3);
+	ck_assert_int_eq(mb->msgs[2].file.wire_size, 4);
+	ck_assert_int_gt(mb->msgs[2].file.mtime, 0);
+	ck_assert_uint_eq(mb->msgs[2].flags & IMAP_F_RECENT, recent);
+	ck_assert(!mb->msgs[2].flags_changed);
+
+	/* asleep again before any of it was told: nothing is lost */
+	imap_mailbox_sleep(mb);
+	put("new", "1700000006.M6P1.host", "new\n");
+	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "wake: %s", err);
+	ck_assert_uint_eq(mb->count, 4);
+	ck_assert(mb->msgs[0].expunged);
+	ck_assert(mb->msgs[1].flags_changed);
+	ck_assert_str_eq(mb->msgs[3].file.name, "1700000006.M6P1.host");
+	ck_assert_int_eq(mapped_caches(), 1);
+	buf_reset(&out);
+	imap_mailbox_announce(mb, &out, true);
+	ck_assert_ptr_nonnull(strstr(out.data, "* 1 EXPUNGE\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "* 3 EXISTS\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "* 1 FETCH (FLAGS (\\Flagged"));
+	ck_assert_uint_eq(mb->count, 3);
+
+	/* a view that cannot wake (its folder is gone) stays asleep and is
+	 * lost; closing it frees what it kept */
+	imap_mailbox_sleep(mb);
+	snprintf(to, sizeof(to), "%s.gone", path);
+	ck_assert_int_eq(rename(path, to), 0);
+	ck_assert_int_eq(imap_mailbox_sync(mb, &err), -1);
+	ck_assert(mb->lost);
+	ck_assert(mb->asleep);
+	ck_assert_int_eq(rename(to, path), 0);
+	buf_free(&out);
+	imap_mailbox_close(mb);
+}
+END_TEST
+
 Suite *maildir_cache_suite(void)
 {
 	Suite *s = suite_create("maildir_cache");
@@ -495,6 +580,7 @@ Suite *maildir_cache_suite(void)
 	tcase_add_test(c, an_old_listing_spares_the_stats);
 	tcase_add_test(c, a_view_without_inotify_uses_the_stamp);
 	tcase_add_test(c, a_view_lets_the_old_mapping_go);
+	tcase_add_test(c, a_sleeping_view_wakes_as_it_was);
 	suite_add_tcase(s, c);
 	return s;
 }
