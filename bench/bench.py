@@ -14,8 +14,9 @@ What happens, in order (docs/bench.md explains every figure):
   3. start-up time of each server (benchprobe startup) and of mailsh;
   4. all servers started (bench_servers.py), every maildrop opened once so
      that indexes and UID lists exist before anything is timed;
-  5. 1,000 idle IMAP sessions per server: memory (PSS) per session, and
-     how soon a new client still gets its greeting;
+  5. 1,000 idle IMAP sessions per server: memory (PSS) per session, read
+     IDLE_SETTLE_S after the last one is ready, and how soon a new client
+     still gets its greeting;
   6. mailsh replaying a 1,000-step session against each POP3 server;
   7. every workload at 1, 8, 64 and 256 clients (loadgen), maillab and
      then its peer, one after the other: SMTP messages are counted in the
@@ -62,6 +63,13 @@ LIMIT_LEVEL = 64
 # What AddressSanitizer, LeakSanitizer and UBSan print when they find
 # something (the same marks tests/integration/harness.py looks for).
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+# Seconds between the last idle session's SELECT and the memory reading.
+# An imapd session that has heard nothing for a second gives back what
+# its last command used and lets its view of the mailbox sleep
+# (servers/core/session.h, SESSION_TRIM_AFTER_MS); read at once, the
+# last sessions opened would still be counted with their SELECT.  Both
+# servers get the same wait.
+IDLE_SETTLE_S = 2.0
 
 
 class Stop(Exception):
@@ -305,6 +313,7 @@ class Bench:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             try:
                 ready = json.loads(p.stdout.readline() or "{}")
+                time.sleep(IDLE_SETTLE_S if not self.cfg.smoke else 0)
                 after = bench_servers.pss_kib(pids())
                 procs = len(pids())
                 probe = self.loadgen("greeting", port, 1, count=self.cfg.greetings)
