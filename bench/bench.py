@@ -65,11 +65,11 @@ LIMIT_LEVEL = 64
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 # Seconds between the last idle session's SELECT and the memory reading.
 # An imapd session that has heard nothing for a second gives back what
-# its last command used and lets its view of the mailbox sleep
-# (servers/core/session.h, SESSION_TRIM_AFTER_MS); read at once, the
-# last sessions opened would still be counted with their SELECT.  Both
-# servers get the same wait.
-IDLE_SETTLE_S = 2.0
+# its last command used, and after ten lets its view of the mailbox sleep
+# (imapd --sleep-after, IMAP_SLEEP_AFTER_S in proto/limits.h); read at
+# once, the last sessions opened would still be counted with their
+# SELECT.  Both servers get the same wait.
+IDLE_SETTLE_S = 12.0
 
 
 class Stop(Exception):

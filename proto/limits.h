@@ -118,6 +118,11 @@
 #define IMAP_ARGS_MAX           4096
 /** RFC 9051 §5.4: the inactivity timer "MUST be at least 30 minutes". */
 #define IMAP_IDLE_TIMEOUT_S     1800
+/** Seconds without a command before a session's view of its mailbox
+ *  sleeps (imapd --sleep-after; imap_mailbox.h).  Waking lists the folder
+ *  again, so a client that is merely slow - a busy machine, a large
+ *  FETCH still being read - should not pay for it. */
+#define IMAP_SLEEP_AFTER_S      10
 /** Failed LOGIN/AUTHENTICATE before the session is closed with BYE. */
 #define IMAP_AUTH_FAILURES_MAX  3
 /** MIME nesting we parse (multipart in multipart, message/rfc822 inside):

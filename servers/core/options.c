@@ -19,7 +19,7 @@
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_NO_TLS, OPT_CLEARTEXT, OPT_MAX,
        OPT_TIMEOUT, OPT_DELAY, OPT_HOST, OPT_TRACE, OPT_PID, OPT_PER_ADDR,
-       OPT_LOGIN_TIMEOUT, OPT_DATA_TIMEOUT, OPT_USER };
+       OPT_LOGIN_TIMEOUT, OPT_DATA_TIMEOUT, OPT_USER, OPT_SLEEP };
 
 static const struct option long_opts[] = {
 	{ "data", required_argument, NULL, 'd' },
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "login-timeout", required_argument, NULL, OPT_LOGIN_TIMEOUT },
 	{ "data-timeout", required_argument, NULL, OPT_DATA_TIMEOUT },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "sleep-after", required_argument, NULL, OPT_SLEEP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "auth-delay", required_argument, NULL, OPT_DELAY },
 	{ "hostname", required_argument, NULL, OPT_HOST },
@@ -70,10 +71,15 @@ static void usage(const struct server_defaults *def, FILE *f)
 		"      --auth-delay MS    delay after a failed login (default %d)\n"
 		"      --hostname NAME    name used in greetings\n"
 		"      --trace FILE       write the trace here (default stderr)\n"
-		"      --pidfile FILE     write the process id here\n"
-		"  -h, --help             this text\n",
+		"      --pidfile FILE     write the process id here\n",
 		SERVER_SESSIONS_MAX, def->timeout_s, SESSION_LOGIN_TIMEOUT_S,
 		SESSION_DATA_TIMEOUT_S, AUTH_FAIL_DELAY_MS);
+	if (def->sleep_after_s > 0)
+		fprintf(f,
+			"      --sleep-after SECS a session this long without a command lets\n"
+			"                         its mailbox view sleep (default %u; 0: never)\n",
+			def->sleep_after_s);
+	fprintf(f, "  -h, --help             this text\n");
 }
 
 /* number - parse an unsigned option value or exit with usage. */
@@ -131,6 +137,7 @@ static void set_defaults(const struct server_defaults *def,
 	o->login_timeout_s = SESSION_LOGIN_TIMEOUT_S;
 	o->data_timeout_s = SESSION_DATA_TIMEOUT_S;
 	o->auth_delay_ms = AUTH_FAIL_DELAY_MS;
+	o->sleep_after_s = def->sleep_after_s;
 	if (gethostname(o->hostname, sizeof(o->hostname) - 1) < 0)
 		strcpy(o->hostname, "localhost");
 }
@@ -164,6 +171,11 @@ void server_options_parse(int argc, char **argv,
 		case OPT_HOST: snprintf(o->hostname, sizeof(o->hostname), "%s", optarg); break;
 		case OPT_TRACE: o->trace_file = optarg; break;
 		case OPT_PID: o->pidfile = optarg; break;
+		case OPT_SLEEP:
+			if (def->sleep_after_s == 0) /* not this server's */
+				bad(def, "unknown option", "--sleep-after");
+			o->sleep_after_s = number(def, "sleep-after", optarg);
+			break;
 		case 'h': usage(def, stdout); exit(0);
 		default: usage(def, stderr); exit(2);
 		}

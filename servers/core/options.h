@@ -53,6 +53,7 @@ struct server_options {
 	unsigned data_timeout_s; /**< --data-timeout, seconds */
 	const char *user;        /**< --user, or NULL */
 	unsigned auth_delay_ms;  /**< --auth-delay, milliseconds */
+	unsigned sleep_after_s;  /**< --sleep-after (imapd), seconds; 0: never */
 	const char *binds[SERVER_BINDS_MAX]; /**< --bind addresses */
 	int nbinds;              /**< entries in binds */
 	struct listen_port ports[SERVER_PORTS_MAX]; /**< --listen ports and modes */
@@ -67,6 +68,10 @@ struct server_defaults {
 	const struct listen_port *ports;  /**< used when no --listen is given */
 	int nports;                       /**< entries in ports */
 	unsigned timeout_s;               /**< idle timeout, seconds */
+	unsigned sleep_after_s;           /**< imapd: quiet seconds before the
+					       mailbox view sleeps; 0 for a
+					       server without one (then there
+					       is no --sleep-after) */
 };
 
 /**

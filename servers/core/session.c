@@ -127,16 +127,23 @@ void session_trim(void)
 	malloc_trim(0);
 }
 
-void session_wait_idle(struct netio *io, void (*quiet)(void *arg), void *arg)
+void session_wait_idle(struct netio *io, unsigned quiet_after_ms,
+		       void (*quiet)(void *arg), void *arg)
 {
 	if (netio_input_buffered(io))
 		return;
 	struct pollfd pfd = { .fd = netio_fd(io), .events = POLLIN };
-	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) == 0) {
-		if (quiet != NULL)
-			quiet(arg);
-		session_trim();
-	}
+	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) != 0)
+		return;
+	session_trim();
+	if (quiet == NULL)
+		return;
+	int more_ms = quiet_after_ms > SESSION_TRIM_AFTER_MS
+		      ? (int)(quiet_after_ms - SESSION_TRIM_AFTER_MS) : 0;
+	if (poll(&pfd, 1, more_ms) != 0)
+		return;
+	quiet(arg);
+	session_trim();
 }
 
 bool session_start_tls(struct netio *io, const struct conn_info *ci)

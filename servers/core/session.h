@@ -79,13 +79,16 @@ void session_set_phase(struct netio *io, const struct conn_info *ci,
 
 /**
  * Before waiting for the client's next command: if none arrives within
- * SESSION_TRIM_AFTER_MS, call @p quiet(@p arg) (if not NULL: the protocol
- * lets go of what it can rebuild, such as imapd's view of the selected
- * mailbox), give the freed memory back to the system (session_trim()),
- * then return (the caller reads as usual).  An idle session then costs
- * what it keeps, not the most it ever needed.
+ * SESSION_TRIM_AFTER_MS, give the memory the last command used back to
+ * the system (session_trim()); if there is a @p quiet hook and still
+ * nothing after @p quiet_after_ms (counted from the start), call
+ * @p quiet(@p arg) - the protocol lets go of what it can rebuild, such as
+ * imapd's view of the selected mailbox - and trim again.  Then return
+ * (the caller reads as usual).  An idle session costs what it keeps, not
+ * the most it ever needed.
  */
-void session_wait_idle(struct netio *io, void (*quiet)(void *arg), void *arg);
+void session_wait_idle(struct netio *io, unsigned quiet_after_ms,
+		       void (*quiet)(void *arg), void *arg);
 /** Give the heap's free pages back to the system (malloc_trim(3)). */
 void session_trim(void);
 

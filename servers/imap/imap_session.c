@@ -108,15 +108,15 @@ static bool idle_wait(struct netio *io, const struct imap_server *srv,
 			{ .fd = imap_idle_fd(s), .events = POLLIN },
 		};
 		int timeout_ms = (int)srv->opts->timeout_s * 1000;
-		int rest_ms = SESSION_TRIM_AFTER_MS;
-		bool resting = !rested && timeout_ms > rest_ms;
+		int rest_ms = (int)srv->opts->sleep_after_s * 1000;
+		bool resting = !rested && rest_ms > 0 && timeout_ms > rest_ms;
 		int n = poll(fds, fds[1].fd >= 0 ? 2 : 1,
 			     resting ? rest_ms : rested ? timeout_ms - rest_ms
 							: timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0 && resting) {
-			/* quiet for a while, as between commands
+			/* quiet for --sleep-after, as between commands
 			 * (session_wait_idle()): the view sleeps, the memory
 			 * goes back, and the wait goes on */
 			imap_rest(s);
@@ -155,7 +155,8 @@ static bool one_input(struct netio *io, const struct conn_info *ci,
 {
 	bool too_long, bare_lf, slow = false;
 	if (imap_literal_left(s) == 0)
-		session_wait_idle(io, quiet, s);
+		session_wait_idle(io, srv->opts->sleep_after_s * 1000u,
+				  srv->opts->sleep_after_s > 0 ? quiet : NULL, s);
 	enum netio_status st = read_input(io, s, in, &too_long, &bare_lf);
 	if (st != NETIO_OK)
 		return ended(io, s, out, st);

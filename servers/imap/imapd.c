@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		.ports = ports,
 		.nports = 2,
 		.timeout_s = IMAP_IDLE_TIMEOUT_S,
+		.sleep_after_s = IMAP_SLEEP_AFTER_S,
 	};
 	struct server_options opts;
 	server_options_parse(argc, argv, &defaults, &opts);

@@ -209,14 +209,14 @@ class ListingTrace(ImapTestCase):
 
 
 class SleepingView(ImapTestCase):
-    """A session quiet for a second lets its view of the selected mailbox
-    sleep (UIDs and flags only) and lists the folder again at its next
-    command: what changed meanwhile is reported as it would have been,
-    and nothing the client was told is lost."""
+    """A session quiet for --sleep-after seconds (here 1) lets its view of
+    the selected mailbox sleep (UIDs and flags only) and lists the folder
+    again at its next command: what changed meanwhile is reported as it
+    would have been, and nothing the client was told is lost."""
 
     def setUp(self):
         super().setUp()
-        self.server = self.start()
+        self.server = self.start(extra=("--sleep-after", "1"))
         self.a = self.raw(self.server)
         self.a.login(select="INBOX")
         self.b = self.raw(self.server)
