@@ -23,7 +23,8 @@ CPPFLAGS = -D_GNU_SOURCE -MMD -MP
 # function at start-up (the dynamic loader's "BIND_NOW") instead of at
 # its first call: the listener binds them once, where otherwise every
 # session process would write the addresses into its own copy of the
-# program's table (a page copied per session, docs/bench.md change 24).
+# program's table (a page copied per session, docs/bench.md changes 24
+# and 25).
 LDFLAGS += -pthread -Wl,-z,now
 
 # OpenSSL is linked into the programs, and the programs are not

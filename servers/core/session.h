@@ -73,8 +73,7 @@ void session_set_phase(struct netio *io, const struct conn_info *ci,
 
 /** How long a session waits for its client before it hands back memory.
  *  Shorter would trim between the commands of a busy client, and the
- *  next command would fault the same pages back in (and, in imapd, list
- *  its folder again). */
+ *  next command would fault the same pages back in. */
 #define SESSION_TRIM_AFTER_MS 1000
 
 /**

@@ -9,7 +9,10 @@
  * A sync is a merge of two lists sorted by UID: the view and a fresh scan.
  * A UID in the view but not on disk was expunged by someone; a UID in both
  * may have new flags; UIDs above the view's last are new mail.  UIDs only
- * grow (uidlist.h), so nothing can appear in the middle.
+ * grow (uidlist.h), so nothing can appear in the middle.  A view that
+ * slept (imap_mailbox_sleep(); imap_mailbox.h) wakes through the same
+ * merge: wake() rebuilds its entries without their files, and the merge
+ * finds each file again, or finds it gone.
  *
  * Two figures are kept beside the view so that a SELECT of a large, quiet
  * mailbox need not walk it: nrecent (RFC 3501 §7.3.2 RECENT) and
