@@ -105,6 +105,11 @@ void netio_set_deadline(struct netio *io, unsigned seconds)
 	io->deadline_ms = seconds == 0 ? 0 : now_ms() + (long long)seconds * 1000;
 }
 
+unsigned netio_timeout(const struct netio *io)
+{
+	return io->timeout_s;
+}
+
 bool netio_deadline_set(const struct netio *io)
 {
 	return io->deadline_ms != 0;

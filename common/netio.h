@@ -43,6 +43,8 @@ int netio_set_max_line(struct netio *io, size_t max_line);
  * raw data) may take to arrive, counted from when its reading began.
  */
 void netio_set_timeout(struct netio *io, unsigned timeout_s);
+/** The idle timeout in seconds (netio_set_timeout()). */
+unsigned netio_timeout(const struct netio *io);
 /**
  * An absolute limit on top, @p seconds from now (0: none): every read
  * after it ends with NETIO_TIMEOUT.  Sessions use it for the time to log

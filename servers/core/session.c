@@ -136,7 +136,9 @@ void session_wait_idle(struct netio *io, unsigned quiet_after_ms,
 	if (poll(&pfd, 1, SESSION_TRIM_AFTER_MS) != 0)
 		return;
 	session_trim();
-	if (quiet == NULL)
+	/* no hook, or the idle timeout comes first: the read that follows
+	 * ends the session before anything would be let go */
+	if (quiet == NULL || quiet_after_ms >= netio_timeout(io) * 1000u)
 		return;
 	int more_ms = quiet_after_ms > SESSION_TRIM_AFTER_MS
 		      ? (int)(quiet_after_ms - SESSION_TRIM_AFTER_MS) : 0;

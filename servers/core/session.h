@@ -84,7 +84,10 @@ void session_set_phase(struct netio *io, const struct conn_info *ci,
  * @p quiet(@p arg) - the protocol lets go of what it can rebuild, such as
  * imapd's view of the selected mailbox - and trim again.  Then return
  * (the caller reads as usual).  An idle session costs what it keeps, not
- * the most it ever needed.
+ * the most it ever needed.  The read after it has the whole idle
+ * timeout again, so a silent client is timed out up to a second late,
+ * or up to @p quiet_after_ms late if that is shorter than the timeout
+ * (with a longer one the hook is not called).
  */
 void session_wait_idle(struct netio *io, unsigned quiet_after_ms,
 		       void (*quiet)(void *arg), void *arg);

@@ -77,8 +77,8 @@ struct imap_msg {
 
 /** What a sleeping view keeps of one message: what its client knows. */
 struct imap_sleeper {
-	uint32_t uid;
-	uint32_t keywords;
+	uint32_t uid;             /**< the message's UID */
+	uint32_t keywords;        /**< as the client knows them */
 	uint8_t flags;            /**< IMAP_F_*, \\Recent included */
 	bool expunged;            /**< a ghost: EXPUNGE not yet sent */
 	bool flags_changed;       /**< FETCH (FLAGS) not yet sent */
