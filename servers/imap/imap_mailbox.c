@@ -301,7 +301,7 @@ static bool explained(const struct imap_mailbox *mb,
 {
 	/* a sleeping view has no names to explain it with, and is listed
 	 * again when it wakes anyway */
-	if (ev->len == 0 || mb->asleep)
+	if (ev->len == 0 || imap_mailbox_asleep(mb))
 		return false;
 	if (ev->mask == IN_MOVED_TO)
 		return in_view(mb, ev->name);
@@ -400,7 +400,7 @@ void imap_mailbox_close(struct imap_mailbox *mb)
 {
 	if (mb == NULL)
 		return;
-	for (size_t i = 0; !mb->asleep && i < mb->count; i++)
+	for (size_t i = 0; !imap_mailbox_asleep(mb) && i < mb->count; i++)
 		maildir_msg_rename(&mb->msgs[i].file, NULL);
 	free(mb->sleepers);
 	maildir_names_release(mb->names);
@@ -433,10 +433,17 @@ bool imap_mailbox_reuse(struct imap_mailbox *mb, bool readonly)
 
 /* ---- sleeping --------------------------------------------------------- */
 
+bool imap_mailbox_asleep(const struct imap_mailbox *mb)
+{
+	return mb->sleepers != NULL;
+}
+
 void imap_mailbox_sleep(struct imap_mailbox *mb)
 {
-	if (mb->asleep)
+	if (imap_mailbox_asleep(mb))
 		return;
+	/* one entry more: an empty mailbox's view sleeps too, and sleepers
+	 * is never NULL while it does */
 	struct imap_sleeper *z = calloc(mb->count + 1, sizeof(*z));
 	if (z == NULL)
 		return;
@@ -451,7 +458,6 @@ void imap_mailbox_sleep(struct imap_mailbox *mb)
 	maildir_names_release(mb->names);
 	mb->names = NULL;
 	mb->sleepers = z;
-	mb->asleep = true;
 }
 
 /* wake - the view as it was before imap_mailbox_sleep(), every message
@@ -459,6 +465,7 @@ void imap_mailbox_sleep(struct imap_mailbox *mb)
  * again.  -1 (still asleep) if there is no memory for it. */
 static int wake(struct imap_mailbox *mb, const char **error_r)
 {
+	/* one more, as in imap_mailbox_sleep(): never NULL when empty */
 	struct imap_msg *msgs = calloc(mb->count + 1, sizeof(*msgs));
 	if (msgs == NULL) {
 		*error_r = "out of memory";
@@ -477,7 +484,6 @@ static int wake(struct imap_mailbox *mb, const char **error_r)
 	free(mb->sleepers);
 	mb->sleepers = NULL;
 	mb->msgs = msgs;
-	mb->asleep = false;
 	return 0;
 }
 
@@ -490,7 +496,7 @@ static int rescan(struct imap_mailbox *mb, struct maildir_list *list,
 {
 	if (keywords_load(mb->path, &mb->kw, error_r) < 0 ||
 	    scan(mb, list, error_r) < 0) {
-		mb->lost = errno == ENOENT || mb->asleep;
+		mb->lost = errno == ENOENT || imap_mailbox_asleep(mb);
 		return -1;
 	}
 	if (list->uidvalidity != mb->uidvalidity) {
@@ -500,7 +506,7 @@ static int rescan(struct imap_mailbox *mb, struct maildir_list *list,
 		*error_r = "UIDVALIDITY changed";
 		return -1;
 	}
-	if (mb->asleep && wake(mb, error_r) < 0) {
+	if (imap_mailbox_asleep(mb) && wake(mb, error_r) < 0) {
 		maildir_list_free(list);
 		mb->lost = true;
 		return -1;
@@ -512,7 +518,7 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r)
 {
 	struct maildir_list list;
 	/* changed() also empties the inotify queue of a sleeping view */
-	if (!changed(mb) && !mb->lost && !mb->asleep)
+	if (!changed(mb) && !mb->lost && !imap_mailbox_asleep(mb))
 		return 0;
 	if (mb->lost) {
 		*error_r = "the mailbox was deleted or renamed";

@@ -114,9 +114,9 @@ struct imap_mailbox {
 	bool lost;                /**< deleted, or UIDVALIDITY changed */
 	bool unannounced;         /**< some message has flags_changed or
 				       expunged set */
-	bool asleep;              /**< msgs is NULL and names is released;
-				       sleepers[n - 1] is message n */
-	struct imap_sleeper *sleepers; /**< while asleep: count entries */
+	struct imap_sleeper *sleepers; /**< non-NULL while the view sleeps
+					    (msgs is NULL, names released):
+					    sleepers[n - 1] is message n */
 };
 
 /**@{*/
@@ -147,6 +147,8 @@ int imap_mailbox_sync(struct imap_mailbox *mb, const char **error_r);
  * served.  Nothing happens if allocating the small copy fails.
  */
 void imap_mailbox_sleep(struct imap_mailbox *mb);
+/** True while the view sleeps. */
+bool imap_mailbox_asleep(const struct imap_mailbox *mb);
 /**
  * Write the untagged responses for what changed: EXPUNGE (only if
  * @p expunge_ok; ghosts stay otherwise), EXISTS, RECENT, FLAGS, FETCH.

@@ -9,6 +9,13 @@
  * §7.5.2 FETCH), which imap_announce() writes just before the tagged
  * response, where RFC 9051 §7.5.1 allows them.
  *
+ * The selected mailbox's view changes state here too, each change with
+ * its trace line: imap_sync() brings it up to date ("sync"), imap_rest()
+ * puts it to sleep when the client has been quiet for --sleep-after
+ * seconds ("sleep"), and the next sync wakes it ("wake"; imap_wake()
+ * makes sure that happens before any command looks at it).  A view that
+ * cannot be brought up to date ends the session with BYE (§7.1.5).
+ *
  * Strings (§4.3) are written by imap_strings.c.
  */
 #include "imap_internal.h"
@@ -58,7 +65,7 @@ static bool expunge_allowed(const struct imap_session *s)
 
 int imap_sync(struct imap_session *s, const char **error_r)
 {
-	bool woke = s->mbox->asleep;
+	bool woke = imap_mailbox_asleep(s->mbox);
 	int r = imap_mailbox_sync(s->mbox, error_r);
 	if (r == 1)
 		trace_event(s->trace, "%s %s: %s", woke ? "wake" : "sync",
@@ -95,10 +102,10 @@ void imap_announce(struct imap_session *s, bool expunge_ok)
 
 void imap_rest(struct imap_session *s)
 {
-	if (s->mbox == NULL || s->mbox->asleep)
+	if (s->mbox == NULL || imap_mailbox_asleep(s->mbox))
 		return;
 	imap_mailbox_sleep(s->mbox);
-	if (s->mbox->asleep)
+	if (imap_mailbox_asleep(s->mbox))
 		trace_event(s->trace, "sleep %s: %zu message(s), UIDs and flags "
 			    "kept", s->mbox->name, s->mbox->count);
 }
@@ -107,7 +114,7 @@ void imap_wake(struct imap_session *s)
 {
 	/* nothing is announced here: what changed while the view slept is
 	 * reported where any change is */
-	if (s->mbox != NULL && s->mbox->asleep)
+	if (s->mbox != NULL && imap_mailbox_asleep(s->mbox))
 		(void)sync_or_end(s);
 }
 

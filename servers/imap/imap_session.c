@@ -16,6 +16,9 @@
  *   - waits during IDLE, in poll() on the client's socket and on the
  *     mailbox's inotify descriptor at once, so an idling client costs no
  *     CPU and new mail is reported the moment it is delivered (RFC 2177);
+ *   - lets a quiet session give memory back: freed heap pages after a
+ *     second, the mailbox view after --sleep-after seconds (imap_rest()),
+ *     between commands and during IDLE alike;
  *   - ends the session on timeout, EOF or a write error, and says which
  *     in the trace.
  */

@@ -502,13 +502,13 @@ START_TEST(a_sleeping_view_wakes_as_it_was)
 	ck_assert_int_eq(mapped_caches(), 1);
 
 	imap_mailbox_sleep(mb);
-	ck_assert(mb->asleep);
+	ck_assert(imap_mailbox_asleep(mb));
 	ck_assert_ptr_null(mb->msgs);
 	ck_assert_ptr_null(mb->names);
 	ck_assert_uint_eq(mb->count, 3);
 	ck_assert_int_eq(mapped_caches(), 0);
 	imap_mailbox_sleep(mb); /* already asleep: nothing changes */
-	ck_assert(mb->asleep);
+	ck_assert(imap_mailbox_asleep(mb));
 
 	/* another session expunges the first message and flags the second */
 	char from[PATH_MAX], to[PATH_MAX];
@@ -520,7 +520,7 @@ START_TEST(a_sleeping_view_wakes_as_it_was)
 
 	/* the wake lists the folder and merges */
 	ck_assert_msg(imap_mailbox_sync(mb, &err) == 1, "wake: %s", err);
-	ck_assert(!mb->asleep);
+	ck_assert(!imap_mailbox_asleep(mb));
 	ck_assert_uint_eq(mb->count, 3);
 	ck_assert(mb->msgs[0].expunged);
 	ck_assert_str_eq(mb->msgs[0].file.name, "");
@@ -558,7 +558,7 @@ START_TEST(a_sleeping_view_wakes_as_it_was)
 	ck_assert_int_eq(rename(path, to), 0);
 	ck_assert_int_eq(imap_mailbox_sync(mb, &err), -1);
 	ck_assert(mb->lost);
-	ck_assert(mb->asleep);
+	ck_assert(imap_mailbox_asleep(mb));
 	ck_assert_int_eq(rename(to, path), 0);
 	buf_free(&out);
 	imap_mailbox_close(mb);
