@@ -87,6 +87,7 @@ PROTO_SRCS = \
 
 # servers/core/: listener, Maildir store, users, SASL, options
 CORE_SRCS = \
+	servers/core/flush.c \
 	servers/core/folders.c \
 	servers/core/handoff.c \
 	servers/core/keywords.c \

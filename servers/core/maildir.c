@@ -5,7 +5,9 @@
  * that mail is delivered without locks and survives a crash at any instant.
  * A message only ever appears under its final name by rename(2), which is
  * atomic: create tmp/<unique> with O_EXCL, write it, fsync it, rename it
- * into new/, fsync new/.  Only then may SMTP answer 250 (RFC 5321 §4.1.1.4:
+ * into new/, fsync new/ (or, in a server that chose it, let a group flush
+ * do both fsyncs for many deliveries at once: flush.h).  Only then may
+ * SMTP answer 250 (RFC 5321 §4.1.1.4:
  * the server now "accepts responsibility") or IMAP answer APPEND with OK.
  * A crash before that leaves the sender without an answer, so it retries;
  * the debris in tmp/ is removed after 36 hours, as the spec says.
@@ -27,6 +29,7 @@
 
 #include "../../proto/limits.h"
 #include "../../common/fdio.h"
+#include "flush.h"
 #include "maildir_util.h"
 #include "uidlist.h"
 
@@ -47,6 +50,15 @@
 #define TMP_MAX_AGE_S   (36 * 3600)
 /* Longest host name part of a unique name, after escaping. */
 #define HOST_PART_MAX   64
+
+/* The group flush of this server, or NULL: an fsync per file
+ * (maildir_set_flush(), called once at start-up). */
+static struct flush_group *flush_group;
+
+void maildir_set_flush(struct flush_group *g)
+{
+	flush_group = g;
+}
 
 
 /* put - add @p len bytes to the chunk being written, writing it out
@@ -138,10 +150,11 @@ static int create_tmp(const char *path, off_t size, off_t wire, char *unique,
 	return -1;
 }
 
-/* fill_tmp - write, set the time if asked, fsync; the fd is closed in
- * every case, and close() may report a delayed write error as well. */
+/* fill_tmp - write, set the time if asked, fsync unless a group flush
+ * will do it (@p sync false); the fd is closed in every case, and close()
+ * may report a delayed write error as well. */
 static int fill_tmp(int fd, const char *data, size_t len, time_t mtime,
-		    const char **error_r)
+		    bool sync, const char **error_r)
 {
 	const struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
 	int ret = -1;
@@ -149,7 +162,7 @@ static int fill_tmp(int fd, const char *data, size_t len, time_t mtime,
 		*error_r = maildir_sys_error("write message");
 	else if (mtime != 0 && futimens(fd, times) < 0)
 		*error_r = maildir_sys_error("set message time");
-	else if (fsync(fd) < 0)
+	else if (sync && fsync(fd) < 0)
 		*error_r = maildir_sys_error("fsync message");
 	else
 		ret = 0;
@@ -158,6 +171,19 @@ static int fill_tmp(int fd, const char *data, size_t len, time_t mtime,
 		ret = -1;
 	}
 	return ret;
+}
+
+/* rename_durable - make the new name in @p sub durable: fsync the
+ * directory, or wait for a group flush that started after the rename. */
+static int rename_durable(const char *path, const char *sub, bool group,
+			  const char **error_r)
+{
+	if (!group)
+		return maildir_fsync_sub(path, sub, error_r);
+	if (flush_group_wait(flush_group, NULL) == 0)
+		return 0;
+	*error_r = maildir_sys_error("flush new message");
+	return -1;
 }
 
 /* store - the whole delivery into @p sub ("new" or "cur"), with @p info
@@ -178,7 +204,8 @@ static int store(const char *path, const char *data, size_t len,
 	if (fd < 0)
 		return -1;
 	char *name = NULL;
-	if (fill_tmp(fd, data, len, mtime, error_r) < 0 ||
+	bool group = flush_group_covers(flush_group, fd);
+	if (fill_tmp(fd, data, len, mtime, !group, error_r) < 0 ||
 	    maildir_make_path(dest, error_r, "%s/%s/%s%s", path, sub, unique, info) < 0)
 		goto fail;
 	/* Allocate before the rename: once the message is in place, only
@@ -187,11 +214,16 @@ static int store(const char *path, const char *data, size_t len,
 		*error_r = "out of memory";
 		goto fail;
 	}
+	/* the text is on disk before its name can appear in new/ or cur/ */
+	if (group && flush_group_wait(flush_group, NULL) < 0) {
+		*error_r = maildir_sys_error("flush message");
+		goto fail;
+	}
 	if (rename(tmp, dest) < 0) {
 		*error_r = maildir_sys_error("rename message into place");
 		goto fail;
 	}
-	if (maildir_fsync_sub(path, sub, error_r) < 0) {
+	if (rename_durable(path, sub, group, error_r) < 0) {
 		/* We report failure, so the sender will try again; a copy
 		 * left here would be delivered twice. */
 		unlink(dest);

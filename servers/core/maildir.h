@@ -135,6 +135,18 @@ int maildir_create(const char *path, const char **error_r);
 int maildir_deliver(const char *path, const char *data, size_t len,
 		    char **name_r, const char **error_r);
 
+struct flush_group;
+
+/**
+ * From now on, this process (and the processes it forks) makes the
+ * messages it stores durable through the group flush @p g (flush.h)
+ * instead of an fsync of each file and of new/: the file is written, a
+ * flush makes it durable, it is renamed, and a second flush makes the
+ * rename durable.  A Maildir on another file system still gets its
+ * fsyncs.  NULL: back to fsync.  A server calls it once, at start-up.
+ */
+void maildir_set_flush(struct flush_group *g);
+
 /**
  * Like maildir_deliver(), but the message goes straight into cur/ with the
  * given @p flags (IMAP APPEND), and its UID is assigned before returning

@@ -1,0 +1,188 @@
+/*
+ * flush.c - group flush (see flush.h for the idea).
+ *
+ * The shared page holds four counters and the pid of the process that is
+ * flushing.  A session that needs a flush:
+ *
+ *   1. reads `started` and `done` (its writes are finished by then);
+ *   2. becomes the leader if nobody is (compare-and-swap of `leader` from
+ *      0 to its pid): it counts one more flush started, runs it, stores
+ *      its number in `done` and wakes everyone waiting;
+ *   3. or sleeps on `done` (futex(2)) until that changes, and goes back
+ *      to 2 - until `done` has reached a flush started after step 1.
+ *
+ * Whoever flushes runs syncfs(2), then fsync(2) on the directory the group
+ * was made for.  syncfs() writes every dirty file, directory and inode of
+ * the file system and waits for them, but on ext4 without a journal the
+ * last metadata writes it waits for come after the disk cache was flushed;
+ * the fsync ends with one more cache flush, after all of them (on a
+ * journalling file system it costs little more than that flush).
+ *
+ * A leader that dies while flushing (kill -9, or SIGTERM to a session
+ * that is being closed) would leave `leader` set for ever.  So a waiter
+ * does not sleep longer than WAIT_MS at a time; if the leader's pid no
+ * longer exists, it clears `leader` and the next one takes over.  Its
+ * flush number was counted as started and never finishes, which is
+ * harmless: the next leader's number is higher and ends the wait of
+ * everybody who needed the lost one.
+ *
+ * A failed flush (an I/O error: syncfs() reports the file system's write
+ * errors since the directory was opened, once) is remembered by its
+ * number, and fails every caller whose wait it ended or that was waiting
+ * while it ran, so none of them answers that a message is safe.
+ */
+#include "flush.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long a waiter sleeps before it checks that the leader is alive. */
+#define WAIT_MS 100
+
+struct flush_group {
+	struct flush_shared *s;
+	int fd;            /* the directory: syncfs() and fsync() go here */
+	dev_t dev;         /* its file system */
+};
+
+/* after - is flush number @a later than @b (with wrap-around)? */
+static bool after(unsigned a, unsigned b)
+{
+	return (int)(a - b) > 0;
+}
+
+static unsigned load(const unsigned *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store(unsigned *p, unsigned v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+struct flush_group *flush_group_new(const char *dir, const char **error_r)
+{
+	struct flush_group *g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		*error_r = "out of memory";
+		return NULL;
+	}
+	struct stat st;
+	g->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (g->fd < 0 || fstat(g->fd, &st) < 0) {
+		*error_r = "cannot open the data directory";
+		goto fail;
+	}
+	g->dev = st.st_dev;
+	g->s = mmap(NULL, sizeof(*g->s), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g->s == MAP_FAILED) {
+		g->s = NULL;
+		*error_r = "out of memory (shared page)";
+		goto fail;
+	}
+	return g; /* an anonymous page starts as zeros: nobody, nothing */
+fail:
+	flush_group_free(g);
+	return NULL;
+}
+
+void flush_group_free(struct flush_group *g)
+{
+	if (g == NULL)
+		return;
+	if (g->s != NULL)
+		munmap(g->s, sizeof(*g->s));
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g);
+}
+
+bool flush_group_covers(const struct flush_group *g, int fd)
+{
+	struct stat st;
+	return g != NULL && fstat(fd, &st) == 0 && st.st_dev == g->dev;
+}
+
+unsigned flush_group_count(const struct flush_group *g)
+{
+	return load(&g->s->done);
+}
+
+struct flush_shared *flush_group_shared(struct flush_group *g)
+{
+	return g->s;
+}
+
+/* lead - run flush number started+1 and tell everybody. */
+static void lead(struct flush_group *g)
+{
+	struct flush_shared *s = g->s;
+	unsigned mine = __atomic_add_fetch(&s->started, 1, __ATOMIC_ACQ_REL);
+	if (mine == 0) /* 0 means "none" in `failed`: skip it */
+		mine = __atomic_add_fetch(&s->started, 1, __ATOMIC_ACQ_REL);
+	if (syncfs(g->fd) < 0 || fsync(g->fd) < 0) {
+		s->failed_errno = errno;
+		store(&s->failed, mine);
+	}
+	store(&s->done, mine);
+	store(&s->leader, 0);
+	syscall(SYS_futex, &s->done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* wait_done - sleep until `done` is no longer @seen (or WAIT_MS passed);
+ * then make sure a leader is still alive. */
+static void wait_done(struct flush_shared *s, unsigned seen)
+{
+	struct timespec t = { 0, WAIT_MS * 1000000L };
+	if (syscall(SYS_futex, &s->done, FUTEX_WAIT, seen, &t, NULL, 0) == 0 ||
+	    errno != ETIMEDOUT)
+		return;
+	unsigned pid = load(&s->leader);
+	if (pid != 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		__atomic_compare_exchange_n(&s->leader, &pid, 0, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+int flush_group_wait(struct flush_group *g, bool *led_r)
+{
+	struct flush_shared *s = g->s;
+	unsigned need = load(&s->started) + 1;  /* starts after our writes */
+	unsigned asked = load(&s->done);         /* finished before we asked */
+	bool led = false;
+	for (;;) {
+		unsigned done = load(&s->done);
+		if (!after(need, done))
+			break;
+		unsigned nobody = 0;
+		if (__atomic_compare_exchange_n(&s->leader, &nobody,
+						(unsigned)getpid(), false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			lead(g);
+			led = true;
+		} else {
+			wait_done(s, done);
+		}
+	}
+	if (led_r != NULL)
+		*led_r = led;
+	/* a flush that finished after we asked failed: it may have been
+	 * the one that wrote (or lost) our data */
+	unsigned failed = load(&s->failed);
+	if (failed != 0 && after(failed, asked)) {
+		errno = s->failed_errno != 0 ? s->failed_errno : EIO;
+		return -1;
+	}
+	return 0;
+}
