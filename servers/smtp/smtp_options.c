@@ -41,7 +41,10 @@ static void usage_extra(void)
 	       "      --reuse N          sessions one process serves before it exits\n"
 	       "                         (default %d; 1: a new process per connection)\n"
 	       "      --reuse-idle SECS  a process waits this long for its next client\n"
-	       "                         before it exits (default %d)\n\n",
+	       "                         before it exits (default %d)\n"
+	       "      --flush group|file make deliveries durable with one syncfs for\n"
+	       "                         many sessions (group, default) or an fsync\n"
+	       "                         of each file and directory (file)\n\n",
 	       SMTP_SIZE_MAX, SMTP_RETRY_FIRST_S, SMTP_QUEUE_LIFETIME_S,
 	       SMTP_PROCESS_REUSE, SMTP_PROCESS_IDLE_S);
 }
@@ -72,7 +75,7 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 {
 	static const char *const with_value[] = {
 		"--domain", "--postmaster", "--max-size", "--retry", "--lifetime",
-		"--reuse", "--reuse-idle",
+		"--reuse", "--reuse-idle", "--flush",
 	};
 	char *a = argv[*i];
 	if (strcmp(a, "--advertise-cram-md5") == 0) {
@@ -103,8 +106,12 @@ static bool take(struct smtp_options *so, int argc, char **argv, int *i)
 			so->lifetime_s = (unsigned)number(name, val, 365 * 86400);
 		else if (k == 5)
 			so->reuse = (unsigned)number(name, val, 100000);
-		else
+		else if (k == 6)
 			so->reuse_idle_s = (unsigned)number(name, val, 86400);
+		else if (strcmp(val, "group") == 0 || strcmp(val, "file") == 0)
+			so->flush_file = strcmp(val, "file") == 0;
+		else
+			die("--flush must be group or file", val);
 		return true;
 	}
 	return false;

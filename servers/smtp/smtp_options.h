@@ -16,6 +16,10 @@
  *                         other, before it exits (1: a process each)
  *   --reuse-idle SECS     how long such a process waits for the next
  *                         client before it exits
+ *   --flush group|file    how a delivery is made durable: one syncfs
+ *                         for the deliveries of many sessions (group,
+ *                         the default; servers/core/flush.h) or an
+ *                         fsync of each file and directory (file)
  *
  * smtp_options_extract() takes these out of argv and leaves the rest,
  * with ":ROLE" cut off each --listen, for server_options_parse().
@@ -43,6 +47,7 @@ struct smtp_options {
 	unsigned lifetime_s;     /**< --lifetime, seconds */
 	unsigned reuse;          /**< --reuse: sessions per process */
 	unsigned reuse_idle_s;   /**< --reuse-idle, seconds */
+	bool flush_file;         /**< --flush file: an fsync per delivery */
 	struct smtp_port_role roles[SERVER_PORTS_MAX]; /**< explicit roles */
 	int nroles;              /**< entries in roles */
 	char **rest;             /**< argv for server_options_parse() */

@@ -8,7 +8,9 @@
  *   10587  submission, STARTTLS        (RFC 6409 port 587)
  *   10465  submission, implicit TLS    (RFC 8314 §3.3, port 465)
  */
+#include "../core/flush.h"
 #include "../core/listener.h"
+#include "../core/maildir.h"
 #include "../core/options.h"
 #include "smtp_queue.h"
 #include "smtp_runner.h"
@@ -89,12 +91,29 @@ int main(int argc, char **argv)
 		.lifetime_s = so.lifetime_s,
 		.trace = { "queue", 0, cfg.trace_fd },
 	};
+	/* before the queue runner and the sessions are forked: they share it */
+	struct flush_group *flush = NULL;
+	if (!so.flush_file) {
+		const char *why;
+		flush = flush_group_new(opts.data_dir, &why);
+		if (flush == NULL) {
+			fprintf(stderr, "smtpd: group flush: %s\n", why);
+			return EXIT_FAILURE;
+		}
+		maildir_set_flush(flush);
+	}
+	struct trace note = { "smtp", 0, cfg.trace_fd };
+	trace_event(&note, "deliveries made durable by %s",
+		    flush ? "a group flush (syncfs for many sessions at once)"
+			  : "an fsync of each file and directory");
 	srv.runner = start_runner(&rc);
 	const char *error = "cannot start the queue runner";
 	int r = srv.runner < 0 ? -1 : listener_run(&cfg, &error);
 	if (r < 0)
 		fprintf(stderr, "smtpd: %s\n", error);
 	stop_runner(srv.runner);
+	maildir_set_flush(NULL);
+	flush_group_free(flush);
 	server_options_free(&opts, &cfg);
 	smtp_options_free(&so);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -8,9 +8,15 @@ qmail set for Maildir:
     write tmp/X;  fsync(tmp/X);  rename(tmp/X -> new/X);  fsync(new/);
     and only then the reply.
 
+smtpd's group flush (servers/core/flush.h, the default) keeps the order
+and replaces each fsync with a flush of the whole file system, syncfs,
+that may serve many sessions at once:
+
+    write tmp/X;  syncfs;  rename(tmp/X -> new/X);  syncfs;  the reply.
+
 The order tests run the server under strace and read that order back for
-an SMTP delivery, an IMAP APPEND (and the UID list it writes), and a
-relay-queue file.  The POP3 tests kill a session at the moments that
+an SMTP delivery (both ways), an IMAP APPEND (and the UID list it writes),
+and a relay-queue file.  The POP3 tests kill a session at the moments that
 matter: before QUIT (RFC 1939 §6: nothing may be deleted) and in the
 middle of UPDATE (each message is deleted or intact, never half).  The
 last test plants stale files in tmp/ and checks they go after 36 hours,
@@ -32,7 +38,7 @@ from smtp_harness import HOSTNAME, SMTP_LISTEN, SmtpTestCase
 
 # fsync, rename and the reply, with the path behind each descriptor (-y).
 STRACE = ["-tt", "-yy", "-s", "96", "-e",
-          "trace=fsync,fdatasync,rename,renameat,renameat2,write,sendto,sendmsg"]
+          "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2,write,sendto,sendmsg"]
 
 
 def calls(text, pid=None):
@@ -86,15 +92,16 @@ class Order:
 
 
 class SmtpOrder(SmtpTestCase, Order):
-    def start_traced(self):
+    def start_traced(self, flush="group"):
         server = TracedServer(self.data, STRACE, SMTP_LISTEN,
-                              extra=["--hostname", HOSTNAME, "--retry", "3600"])
+                              extra=["--hostname", HOSTNAME, "--retry", "3600",
+                                     "--flush", flush])
         self.servers.append(server)
         self.addCleanup(self._finish_server, server)
         return server
 
-    def test_delivery(self):
-        server = self.start_traced()
+    def deliver_one(self, server):
+        """One message to alice; the strace log of its session."""
         before = session_pids(server)
         c = self.smtp(server, "starttls:mx")
         pid = wait_new_session(server, before)
@@ -104,10 +111,30 @@ class SmtpOrder(SmtpTestCase, Order):
         self.assertEqual(code, 250)
         c.cmd("QUIT")
         server.stop()
-        log = calls(server.strace(), pid)
+        return calls(server.strace(), pid)
+
+    def test_delivery_with_an_fsync_each(self):
+        log = self.deliver_one(self.start_traced("file"))
         durable = self.assert_stored_in_order(log, r"/tmp/[^/]+", r"/new/[^/]+",
                                               r"/alice/Maildir/new")
         self.assert_reply_after(log, durable, "250 2.0.0")
+        self.assertFalse([c for c in log if c[1] == "syncfs"])
+
+    def test_delivery_with_a_group_flush(self):
+        # alone, the session runs both flushes itself: syncfs, then an
+        # fsync of the data directory for the last cache flush (flush.c)
+        log = self.deliver_one(self.start_traced("group"))
+        written = self.index(log, ("write",), r"^\d+<[^>]*/alice/Maildir/tmp/[^>]+>")
+        text = self.index(log, ("syncfs",), r"", written)
+        renamed = self.index(log, ("rename", "renameat", "renameat2"),
+                             r'"[^"]*/tmp/[^"]+"[^"]*"[^"]*/new/[^"]+"', written)
+        self.assertLess(text, renamed, "renamed before the text was flushed")
+        name = self.index(log, ("syncfs",), r"", renamed)
+        self.index(log, ("fsync",), r"<%s>" % re.escape(os.path.realpath(self.data)),
+                   name)
+        self.assert_reply_after(log, name, "250 2.0.0")
+        self.assertFalse([c for c in log if c[1] == "fsync"
+                          and "/Maildir/" in c[2]], "a Maildir fsync'ed as well")
 
     def test_relay_queue_files(self):
         server = self.start_traced()

@@ -6,10 +6,12 @@ instances with different domains through the relay queue, with a bounce
 
 import os
 import re
+import subprocess
+import threading
 import time
 import unittest
 
-from harness import Client, free_port, new_data_dir
+from harness import Client, binary, free_port, new_data_dir
 from smtp_harness import SmtpTestCase, body_after_headers
 
 UTF8_BODY = ("Subject: =?UTF-8?B?0J/RgNC40LLQtdGC?=\r\nMIME-Version: 1.0\r\n"
@@ -144,3 +146,76 @@ class Relay(SmtpTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Flush(SmtpTestCase):
+    """--flush: deliveries made durable by a group flush (the default,
+    servers/core/flush.c) or by an fsync each; either way every message
+    that got 250 is whole in new/ and nothing is left in tmp/.  The order
+    of the calls is checked in test_durability.py."""
+
+    USERS = ("alice", "bob")
+
+    def maildir(self, user, sub):
+        return os.path.join(self.data, "mail", user, "Maildir", sub)
+
+    def deliver_at_once(self, server, clients=12, each=5):
+        """@clients sessions at the same time, @each messages apiece,
+        spread over both users; the bodies sent, by user."""
+        sent = {u: set() for u in self.USERS}
+        errors = []
+
+        def client(k):
+            try:
+                c = self.smtp(server, "starttls:mx")
+                c.ehlo()
+                for i in range(each):
+                    user = self.USERS[(k + i) % len(self.USERS)]
+                    body = b"Subject: c%d m%d\r\n\r\nfrom client %d, message %d\r\n" % (
+                        k, i, k, i)
+                    code, text = c.send_message("x@example.org",
+                                                ["%s@maillab.test" % user], body)
+                    if code != 250:
+                        errors.append((k, i, code, text))
+                    else:
+                        sent[user].add(b"from client %d, message %d\n" % (k, i))
+                c.cmd("QUIT")
+            except Exception as e:  # reported below, not swallowed
+                errors.append((k, repr(e)))
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        return sent
+
+    def assert_stored(self, sent):
+        for user, bodies in sent.items():
+            found = set()
+            for name in os.listdir(self.maildir(user, "new")):
+                with open(os.path.join(self.maildir(user, "new"), name), "rb") as f:
+                    found.add(f.read().split(b"\n\n", 1)[1])
+            self.assertEqual(found, bodies, user)
+            self.assertEqual(os.listdir(self.maildir(user, "tmp")), [], user)
+
+    def test_group_flush_is_the_default(self):
+        server = self.start_smtpd()
+        self.assertTrue(server.wait_trace(r"#0 deliveries made durable by a group "
+                                          r"flush"), server.trace())
+        sent = self.deliver_at_once(server)
+        self.assertEqual(sum(len(b) for b in sent.values()), 60)
+        self.assert_stored(sent)
+
+    def test_flush_file_fsyncs_each(self):
+        server = self.start_smtpd(extra=["--flush", "file"])
+        self.assertTrue(server.wait_trace(r"#0 deliveries made durable by an fsync "
+                                          r"of each file and directory"), server.trace())
+        self.assert_stored(self.deliver_at_once(server, clients=4, each=3))
+
+    def test_unknown_flush_is_refused(self):
+        r = subprocess.run([binary("smtpd"), "-d", self.data, "--flush", "sometimes"],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--flush must be group or file: sometimes", r.stderr)
