@@ -25,8 +25,9 @@
 #define LG_COMMAND_MAX          1024
 /* Room for the header lg_text_header() writes (about 250 octets). */
 #define LG_HEADER_MAX           512
-/* Room for what follows a message's text: "." CRLF at most. */
-#define LG_TEXT_END_MAX         8
+/* Room for what follows a message's text: "." CRLF, and QUIT CRLF
+ * behind it in smtp-conn (lg_smtp.c). */
+#define LG_TEXT_END_MAX         16
 /* Largest message --size may ask for: what the servers store at most. */
 #define LG_MESSAGE_MAX          MAIL_MESSAGE_MAX
 /* Octets per line of generated message text, CRLF included: RFC 5322

@@ -16,7 +16,8 @@
  *   smtp       one connection per client, EHLO once, then a message per
  *              operation (a busy submission client)
  *   smtp-conn  a new connection per message, ended with QUIT (what most
- *              MTAs do when they have one message for a host)
+ *              MTAs do when they have one message for a host); with
+ *              PIPELINING the QUIT goes out behind the final dot
  *
  * Replies may be multi-line ("250-..." lines, then "250 ...",
  * RFC 5321 §4.2.1); read_reply() reads to the last line and checks its code.
@@ -97,7 +98,11 @@ int lg_smtp_setup(struct lg_client *c)
 	return hello(c);
 }
 
-int lg_smtp_message(struct lg_client *c)
+/* message - one message, up to its 250; with @quit, the session's QUIT
+ * too: pipelined behind the final dot when the server offers PIPELINING
+ * (RFC 2920 §3.1: the text may start a group and QUIT may end one), so
+ * the 250 and the 221 come back together, as Postfix and Exim do. */
+static int message(struct lg_client *c, bool quit)
 {
 	char rcpt[LG_RCPT_MAX + 1], header[LG_HEADER_MAX];
 	lg_rcpt(c->run->conf, c->index, rcpt);
@@ -109,12 +114,22 @@ int lg_smtp_message(struct lg_client *c)
 		return -1;
 	/* RFC 5321 §4.1.1.4: the text, then CRLF "." CRLF; the generated
 	 * body has no line starting with "." (lg_text.h) */
-	if (lg_send_text(c, header, hlen, ".\r\n") < 0 ||
+	bool pipelined_quit = quit && c->pipelining;
+	if (lg_send_text(c, header, hlen,
+			 pipelined_quit ? ".\r\nQUIT\r\n" : ".\r\n") < 0 ||
 	    read_reply(c, 250, "the end of the data") < 0)
+		return -1;
+	if (pipelined_quit ? read_reply(c, 221, "QUIT") < 0
+			   : quit && lg_smtp_quit(c) < 0)
 		return -1;
 	c->counts.bytes += hlen + c->run->body_len;
 	c->counts.items++;
 	return 0;
+}
+
+int lg_smtp_message(struct lg_client *c)
+{
+	return message(c, false);
 }
 
 int lg_smtp_quit(struct lg_client *c)
@@ -127,8 +142,7 @@ int lg_smtp_quit(struct lg_client *c)
 
 int lg_smtp_session(struct lg_client *c)
 {
-	int r = hello(c) == 0 && lg_smtp_message(c) == 0 &&
-		lg_smtp_quit(c) == 0 ? 0 : -1;
+	int r = hello(c) == 0 && message(c, true) == 0 ? 0 : -1;
 	lg_disconnect(c);
 	return r;
 }
