@@ -101,7 +101,8 @@ int lg_smtp_setup(struct lg_client *c)
 /* message - one message, up to its 250; with @quit, the session's QUIT
  * too: pipelined behind the final dot when the server offers PIPELINING
  * (RFC 2920 §3.1: the text may start a group and QUIT may end one), so
- * the 250 and the 221 come back together, as Postfix and Exim do. */
+ * the 250 and the 221 come back together.  We still read the 221;
+ * Postfix's client, by default, does not even wait for it. */
 static int message(struct lg_client *c, bool quit)
 {
 	char rcpt[LG_RCPT_MAX + 1], header[LG_HEADER_MAX];
