@@ -79,11 +79,10 @@ START_TEST(covers_its_file_system_only)
 }
 END_TEST
 
-/* A flush that was already running when a process asked does not end its
- * wait: here one "is running" (started, not done, its leader alive). */
-START_TEST(a_running_flush_does_not_count)
+/* hold_a_flush - make flush 1 "running": started, not done, its leader
+ * a live process (returned) that waits to be killed. */
+static pid_t hold_a_flush(struct flush_shared *s)
 {
-	struct flush_shared *s = flush_group_shared(g);
 	pid_t holder = fork();
 	ck_assert_int_ge(holder, 0);
 	if (holder == 0) {
@@ -92,6 +91,39 @@ START_TEST(a_running_flush_does_not_count)
 	}
 	s->leader = (unsigned)holder;
 	s->started = 1;
+	return holder;
+}
+
+/* end_the_held_flush - 50 ms later, flush 1 ends (failed with @error, if
+ * not 0); its leader goes. */
+static void end_the_held_flush(struct flush_shared *s, pid_t holder, int error)
+{
+	struct timespec later = { 0, 50 * 1000000L };
+	nanosleep(&later, NULL);
+	if (error != 0) {
+		s->failed_errno = error;
+		__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->leader, 0, __ATOMIC_RELEASE);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+}
+
+static void assert_exited_0(pid_t pid)
+{
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
+/* A flush that was already running when a process asked does not end its
+ * wait: the process runs a flush of its own after it. */
+START_TEST(a_running_flush_does_not_count)
+{
+	struct flush_shared *s = flush_group_shared(g);
+	pid_t holder = hold_a_flush(s);
 	pid_t waiter = fork();
 	ck_assert_int_ge(waiter, 0);
 	if (waiter == 0) {
@@ -100,17 +132,8 @@ START_TEST(a_running_flush_does_not_count)
 		/* flush 1 was running: ours is 2, run by us */
 		_exit(r == 0 && led && flush_group_count(g) == 2 ? 0 : 1);
 	}
-	/* the holder "finishes" flush 1 */
-	struct timespec pause_ = { 0, 50 * 1000000L };
-	nanosleep(&pause_, NULL);
-	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->leader, 0, __ATOMIC_RELEASE);
-	int status;
-	ck_assert_int_eq(waitpid(waiter, &status, 0), waiter);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	kill(holder, SIGKILL);
-	waitpid(holder, NULL, 0);
+	end_the_held_flush(s, holder, 0);
+	assert_exited_0(waiter);
 }
 END_TEST
 
@@ -138,32 +161,15 @@ END_TEST
 START_TEST(a_failed_flush_fails_its_waiters)
 {
 	struct flush_shared *s = flush_group_shared(g);
-	pid_t holder = fork();
-	ck_assert_int_ge(holder, 0);
-	if (holder == 0) {
-		pause();
-		_exit(0);
-	}
-	s->leader = (unsigned)holder;
-	s->started = 1;
+	pid_t holder = hold_a_flush(s);
 	pid_t waiter = fork();
 	ck_assert_int_ge(waiter, 0);
 	if (waiter == 0) {
 		int r = flush_group_wait(g, NULL);
 		_exit(r < 0 && errno == EIO ? 0 : 1);
 	}
-	struct timespec pause_ = { 0, 50 * 1000000L };
-	nanosleep(&pause_, NULL);
-	s->failed_errno = EIO;
-	__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->leader, 0, __ATOMIC_RELEASE);
-	int status;
-	ck_assert_int_eq(waitpid(waiter, &status, 0), waiter);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	kill(holder, SIGKILL);
-	waitpid(holder, NULL, 0);
+	end_the_held_flush(s, holder, EIO);
+	assert_exited_0(waiter);
 	/* one that asks afterwards is not failed by it */
 	ck_assert_int_eq(flush_group_wait(g, NULL), 0);
 }
@@ -194,12 +200,8 @@ START_TEST(processes_share_the_flushes)
 		}
 		_exit(bad);
 	}
-	for (int p = 0; p < PROCS; p++) {
-		int status;
-		ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
-		ck_assert(WIFEXITED(status));
-		ck_assert_int_eq(WEXITSTATUS(status), 0);
-	}
+	for (int p = 0; p < PROCS; p++)
+		assert_exited_0(pids[p]);
 	unsigned n = flush_group_count(g);
 	ck_assert_uint_ge(n, 1);
 	ck_assert_uint_le(n, PROCS * ROUNDS);
