@@ -1,13 +1,14 @@
 /*
  * flush.c - group flush (see flush.h for the idea).
  *
- * The shared page holds four counters and the pid of the process that is
- * flushing.  A session that needs a flush:
+ * The shared page holds a lock, held by the process that is flushing, and
+ * counters of flushes started and finished.  A session that needs a
+ * flush:
  *
  *   1. reads `started` and `done` (its writes are finished by then);
- *   2. becomes the leader if nobody is (compare-and-swap of `leader` from
- *      0 to its pid): it counts one more flush started, runs it, stores
- *      its number in `done` and wakes everyone waiting;
+ *   2. becomes the leader if nobody is (it gets the lock without
+ *      waiting): it counts one more flush started, runs it, stores its
+ *      number in `done`, lets go of the lock and wakes everyone waiting;
  *   3. or sleeps on `done` (futex(2)) until that changes, and goes back
  *      to 2 - until `done` has reached a flush started after step 1.
  *
@@ -19,12 +20,16 @@
  * journalling file system it costs little more than that flush).
  *
  * A leader that dies while flushing (kill -9, or SIGTERM to a session
- * that is being closed) would leave `leader` set for ever.  So a waiter
- * does not sleep longer than WAIT_MS at a time; if the leader's pid no
- * longer exists, it clears `leader` and the next one takes over.  Its
- * flush number was counted as started and never finishes, which is
- * harmless: the next leader's number is higher and ends the wait of
- * everybody who needed the lost one.
+ * that is being closed) must not keep the lock for ever.  The lock is a
+ * robust, process-shared mutex (pthread_mutexattr_setrobust(3)): when its
+ * owner dies, the kernel lets go of it, and the next process to take it
+ * is told so (EOWNERDEAD) and carries on as the leader.  A waiter does
+ * not sleep longer than WAIT_MS at a time, so it is the one to notice.
+ * The dead leader's flush number was counted as started and never
+ * finishes, which is harmless: the next leader's number is higher and
+ * ends the wait of everybody who needed the lost one.  (A pid in the page
+ * would not do: once the dead leader's pid is given to another process,
+ * nobody could tell.)
  *
  * A failed flush (an I/O error: syncfs() reports the file system's write
  * errors since the directory was opened, once) is remembered by its
@@ -37,7 +42,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,7 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* How long a waiter sleeps before it checks that the leader is alive. */
+/* How long a waiter sleeps before it tries the lock again (its holder
+ * may have died). */
 #define WAIT_MS 100
 
 struct flush_group {
@@ -91,7 +97,16 @@ struct flush_group *flush_group_new(const char *dir, const char **error_r)
 		*error_r = "out of memory (shared page)";
 		goto fail;
 	}
-	return g; /* an anonymous page starts as zeros: nobody, nothing */
+	/* the counters start as zeros: nothing started, nothing done */
+	pthread_mutexattr_t attr;
+	bool made = pthread_mutexattr_init(&attr) == 0 &&
+		    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0 &&
+		    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0 &&
+		    pthread_mutex_init(&g->s->lock, &attr) == 0;
+	pthread_mutexattr_destroy(&attr);
+	if (made)
+		return g;
+	*error_r = "cannot make the shared lock";
 fail:
 	flush_group_free(g);
 	return NULL;
@@ -124,7 +139,17 @@ struct flush_shared *flush_group_shared(struct flush_group *g)
 	return g->s;
 }
 
-/* lead - run flush number started+1 and tell everybody. */
+/* take_lead - the lock, if nobody holds it; also if its holder died. */
+static bool take_lead(struct flush_shared *s)
+{
+	int r = pthread_mutex_trylock(&s->lock);
+	if (r == EOWNERDEAD) /* the leader died flushing: we take over */
+		r = pthread_mutex_consistent(&s->lock);
+	return r == 0;
+}
+
+/* lead - run flush number started+1, let go of the lock, and tell
+ * everybody. */
 static void lead(struct flush_group *g)
 {
 	struct flush_shared *s = g->s;
@@ -136,22 +161,16 @@ static void lead(struct flush_group *g)
 		store(&s->failed, mine);
 	}
 	store(&s->done, mine);
-	store(&s->leader, 0);
+	pthread_mutex_unlock(&s->lock);
 	syscall(SYS_futex, &s->done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-/* wait_done - sleep until `done` is no longer @seen (or WAIT_MS passed);
- * then make sure a leader is still alive. */
+/* wait_done - sleep until `done` is no longer @seen, or WAIT_MS passed
+ * (the leader may have died: the caller tries the lock again). */
 static void wait_done(struct flush_shared *s, unsigned seen)
 {
 	struct timespec t = { 0, WAIT_MS * 1000000L };
-	if (syscall(SYS_futex, &s->done, FUTEX_WAIT, seen, &t, NULL, 0) == 0 ||
-	    errno != ETIMEDOUT)
-		return;
-	unsigned pid = load(&s->leader);
-	if (pid != 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		__atomic_compare_exchange_n(&s->leader, &pid, 0, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	syscall(SYS_futex, &s->done, FUTEX_WAIT, seen, &t, NULL, 0);
 }
 
 int flush_group_wait(struct flush_group *g, bool *led_r)
@@ -164,11 +183,7 @@ int flush_group_wait(struct flush_group *g, bool *led_r)
 		unsigned done = load(&s->done);
 		if (!after(need, done))
 			break;
-		unsigned nobody = 0;
-		if (__atomic_compare_exchange_n(&s->leader, &nobody,
-						(unsigned)getpid(), false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
+		if (take_lead(s)) {
 			lead(g);
 			led = true;
 		} else {

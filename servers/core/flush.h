@@ -27,6 +27,7 @@
 #ifndef MAILLAB_FLUSH_H
 #define MAILLAB_FLUSH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 /** A group flush of one file system, shared by the processes of a server. */
@@ -37,7 +38,7 @@ struct flush_group;
  * count up from 1 and may wrap, so they are compared by their difference.
  */
 struct flush_shared {
-	unsigned leader;   /**< pid of the process flushing, 0: nobody */
+	pthread_mutex_t lock; /**< held by the process flushing (robust) */
 	unsigned started;  /**< number of the last flush started */
 	unsigned done;     /**< number of the last flush finished (futex word) */
 	unsigned failed;   /**< number of the last flush that failed, 0: none */

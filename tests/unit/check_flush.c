@@ -1,7 +1,8 @@
 /*
  * check_flush.c - the group flush (servers/core/flush.c): a wait returns
  * only after a flush that finished after it was asked for, processes
- * share one page, a leader that died is replaced, a failed flush fails
+ * share one page, a leader that died is replaced (its pid is not what
+ * tells), a failed flush fails
  * everybody it may have covered, and a Maildir delivery through a group
  * lands where an fsync'ed one does.
  */
@@ -79,24 +80,40 @@ START_TEST(covers_its_file_system_only)
 }
 END_TEST
 
-/* hold_a_flush - make flush 1 "running": started, not done, its leader
- * a live process (returned) that waits to be killed. */
-static pid_t hold_a_flush(struct flush_shared *s)
+/* A flush held "running" by another process: it holds the lock and has
+ * counted flush 1 as started, until told to let go. */
+struct held {
+	pid_t pid;
+	int go;      /* write a byte here: the holder lets go and exits */
+};
+
+static struct held hold_a_flush(struct flush_shared *s)
 {
-	pid_t holder = fork();
-	ck_assert_int_ge(holder, 0);
-	if (holder == 0) {
-		pause();
+	int ready[2], go[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c = 0;
+		pthread_mutex_lock(&s->lock);
+		s->started = 1;
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		pthread_mutex_unlock(&s->lock);
 		_exit(0);
 	}
-	s->leader = (unsigned)holder;
-	s->started = 1;
-	return holder;
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	return (struct held){ pid, go[1] };
 }
 
 /* end_the_held_flush - 50 ms later, flush 1 ends (failed with @error, if
- * not 0); its leader goes. */
-static void end_the_held_flush(struct flush_shared *s, pid_t holder, int error)
+ * not 0) and its leader lets go. */
+static void end_the_held_flush(struct flush_shared *s, struct held h, int error)
 {
 	struct timespec later = { 0, 50 * 1000000L };
 	nanosleep(&later, NULL);
@@ -105,9 +122,10 @@ static void end_the_held_flush(struct flush_shared *s, pid_t holder, int error)
 		__atomic_store_n(&s->failed, 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->leader, 0, __ATOMIC_RELEASE);
-	kill(holder, SIGKILL);
-	waitpid(holder, NULL, 0);
+	ck_assert_int_eq(write(h.go, "x", 1), 1);
+	close(h.go);
+	int status;
+	ck_assert_int_eq(waitpid(h.pid, &status, 0), h.pid);
 }
 
 static void assert_exited_0(pid_t pid)
@@ -123,7 +141,7 @@ static void assert_exited_0(pid_t pid)
 START_TEST(a_running_flush_does_not_count)
 {
 	struct flush_shared *s = flush_group_shared(g);
-	pid_t holder = hold_a_flush(s);
+	struct held holder = hold_a_flush(s);
 	pid_t waiter = fork();
 	ck_assert_int_ge(waiter, 0);
 	if (waiter == 0) {
@@ -137,23 +155,26 @@ START_TEST(a_running_flush_does_not_count)
 }
 END_TEST
 
-/* A leader killed in the middle of its flush: the next waiter notices
- * (its pid is gone) and runs a flush of its own. */
+/* A leader killed in the middle of its flush: the lock is robust, so the
+ * next waiter takes it over (EOWNERDEAD) and runs a flush of its own. */
 START_TEST(a_dead_leader_is_replaced)
 {
 	struct flush_shared *s = flush_group_shared(g);
 	pid_t dead = fork();
 	ck_assert_int_ge(dead, 0);
-	if (dead == 0)
+	if (dead == 0) {
+		pthread_mutex_lock(&s->lock);
+		s->started = 1;   /* flush 1 will never finish */
 		_exit(0);
-	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
-	s->leader = (unsigned)dead;   /* flush 1 will never finish */
-	s->started = 1;
+	}
+	assert_exited_0(dead);
 	bool led = false;
 	ck_assert_int_eq(flush_group_wait(g, &led), 0);
 	ck_assert(led);
 	ck_assert_uint_eq(flush_group_count(g), 2);
-	ck_assert_uint_eq(s->leader, 0);
+	/* and the lock is free again */
+	ck_assert_int_eq(pthread_mutex_trylock(&s->lock), 0);
+	pthread_mutex_unlock(&s->lock);
 }
 END_TEST
 
@@ -161,7 +182,7 @@ END_TEST
 START_TEST(a_failed_flush_fails_its_waiters)
 {
 	struct flush_shared *s = flush_group_shared(g);
-	pid_t holder = hold_a_flush(s);
+	struct held holder = hold_a_flush(s);
 	pid_t waiter = fork();
 	ck_assert_int_ge(waiter, 0);
 	if (waiter == 0) {
@@ -205,7 +226,9 @@ START_TEST(processes_share_the_flushes)
 	unsigned n = flush_group_count(g);
 	ck_assert_uint_ge(n, 1);
 	ck_assert_uint_le(n, PROCS * ROUNDS);
-	ck_assert_uint_eq(flush_group_shared(g)->leader, 0);
+	/* nobody kept the lock */
+	ck_assert_int_eq(pthread_mutex_trylock(&flush_group_shared(g)->lock), 0);
+	pthread_mutex_unlock(&flush_group_shared(g)->lock);
 }
 END_TEST
 
