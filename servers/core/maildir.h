@@ -129,7 +129,8 @@ int maildir_create(const char *path, const char **error_r);
 
 /**
  * Deliver a message: tmp/ -> write -> fsync -> rename into new/ -> fsync
- * new/.  CRLF line ends in @p data are stored as LF.  On success the new
+ * new/ (each fsync a group flush, after maildir_set_flush()).  CRLF line
+ * ends in @p data are stored as LF.  On success the new
  * file name (without directory) is returned in @p name_r (free it).
  */
 int maildir_deliver(const char *path, const char *data, size_t len,
