@@ -8,6 +8,7 @@
  */
 #include "../../servers/core/flush.h"
 #include "../../servers/core/maildir.h"
+#include "fixture.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -21,13 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[64];
+static char *dir;
 static struct flush_group *g;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/maillab-flush-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = fixture_tmpdir();
 	const char *error = NULL;
 	g = flush_group_new(dir, &error);
 	ck_assert_msg(g != NULL, "flush_group_new: %s", error);
@@ -36,15 +36,14 @@ static void setup(void)
 static void teardown(void)
 {
 	flush_group_free(g);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_rmtree(dir);
+	free(dir);
 }
 
 /* write_file - a small file in the test directory, its descriptor open */
 static int write_file(const char *name)
 {
-	char path[128];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
@@ -246,7 +245,7 @@ static int count_dir(const char *path)
 
 START_TEST(a_maildir_delivery_through_the_group)
 {
-	char md[128], sub[160];
+	char md[4096], sub[4200];
 	snprintf(md, sizeof(md), "%s/Maildir", dir);
 	const char *error = NULL;
 	ck_assert_int_eq(maildir_create(md, &error), 0);
