@@ -68,8 +68,10 @@
 #define SMTP_RETRY_MAX_S        3600
 #define SMTP_QUEUE_LIFETIME_S   (5 * 24 * 3600)
 /** Sessions one smtpd process serves, one after the other, before it
- * exits (--reuse): what Postfix's max_use defaults to. */
-#define SMTP_PROCESS_REUSE      100
+ * exits (--reuse).  Postfix's max_use is 100; on a virtual machine a fork
+ * and an exit cost about 5 ms of CPU, and at 100 they were a fifth of the
+ * CPU of short connections (docs/bench.md, change 29). */
+#define SMTP_PROCESS_REUSE      1000
 /** Seconds such a process waits for its next client before it exits
  * (--reuse-idle; Postfix's max_idle is 100). */
 #define SMTP_PROCESS_IDLE_S     60
