@@ -72,6 +72,16 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 IDLE_SETTLE_S = 12.0
 
 
+def cpu_times():
+    """(busy, all) CPU seconds of the whole machine since boot, from
+    /proc/stat's first line: every CPU, every process, the kernel's
+    interrupts too.  Busy is all but idle and iowait (proc(5))."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
+
+
 class Stop(Exception):
     """SIGTERM or SIGHUP: clean up as for Ctrl-C."""
 
@@ -301,7 +311,15 @@ class Bench:
                 "--clients", str(clients), "--password", bench_mail.PASSWORD,
                 "--warmup", str(warmup)] + list(extra)
         args += ["--count", str(count)] if count else ["--duration", str(duration)]
-        return self.run_json(args, self.cfg.run_timeout)
+        busy0, all0 = cpu_times()
+        r = self.run_json(args, self.cfg.run_timeout)
+        busy1, all1 = cpu_times()
+        # What an operation cost the machine: the server's processes, the
+        # load generator's and the kernel's work for both, over the whole
+        # run, warm-up included, divided by every operation completed.
+        r["cpu_us_per_op"] = (busy1 - busy0) * 1e6 / r["done"] if r["done"] else 0.0
+        r["cpu_busy"] = (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0
+        return r
 
     # ---- 5. idle sessions ---------------------------------------------------
 
@@ -452,9 +470,9 @@ class Bench:
                                  "before, %.0f/s after" % (before["per_s"], after["per_s"]))
                     self.runs.append(r)
                     self.say("  %-17s %3d clients %-8s %9.1f %-10s p50 %7.2f ms  "
-                             "p99 %8.2f ms  errors %d%s%s"
+                             "p99 %8.2f ms  cpu %6.0f us/op  errors %d%s%s"
                              % (w.key, clients, name, r["ops_per_s"], w.unit,
-                                r["p50_ms"], r["p99_ms"], r["errors"],
+                                r["p50_ms"], r["p99_ms"], r["cpu_us_per_op"], r["errors"],
                                 "  lost %d" % r["lost"] if r.get("lost") else "",
                                 "  cut %d" % r["cut"] if r.get("cut") else ""))
                     if r["first_error"]:

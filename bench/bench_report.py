@@ -106,7 +106,7 @@ def write_csv(path, runs):
     """One row per run: every number the load generator reported."""
     keys = ["figure", "workload", "server", "clients", "tls", "size", "ops", "errors",
             "cut", "lost", "ops_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms", "seconds",
-            "items", "bytes", "first_error"]
+            "items", "bytes", "cpu_us_per_op", "cpu_busy", "first_error"]
     with open(path + ".tmp", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
@@ -202,6 +202,10 @@ def _figure_rows(table, w, clients, mine, theirs, lim, limit_level):
         if beside:
             table.add(w.figure + ", the limit beside it (16 writers/s)", clients,
                       limit16, None)
+        # what a message cost in CPU, all processes: the same binary's
+        # figure moves with it from minute to minute (docs/bench.md)
+        table.add(w.figure + ", CPU per message, whole machine (µs)", clients,
+                  mine.get("cpu_us_per_op"), theirs and theirs.get("cpu_us_per_op"))
     if clients == 256:
         bad = mine["errors"] + mine.get("lost", 0)
         table.add(w.figure + ", errors+lost", clients, bad,

@@ -107,6 +107,24 @@ class BenchSmoke(unittest.TestCase):
         self.assertIn("| SMTP 4 KB, connection per message, the limit beside it "
                       "(16 writers/s) | 2 |", table)
 
+    def test_cpu_per_operation(self):
+        # every run says what an operation cost the machine in CPU, and
+        # the runs compared with the delivery limit show it in the table
+        for r in self.results["runs"]:
+            with self.subTest(figure=r["figure"], clients=r["clients"]):
+                self.assertGreater(r["cpu_us_per_op"], 0)
+                self.assertGreater(r["cpu_busy"], 0)
+                self.assertLessEqual(r["cpu_busy"], 1)
+        with open(os.path.join(self.out, "table.md")) as f:
+            table = f.read()
+        for figure, key in (("SMTP 4 KB, one connection", "smtp-4k"),
+                            ("SMTP 4 KB, connection per message", "smtp-4k-conn")):
+            head = "| %s, CPU per message, whole machine (µs) | 2 | " % figure
+            rows = [x for x in table.splitlines() if x.startswith(head)]
+            self.assertEqual(len(rows), 1, head)
+            shown = float(rows[0][len(head):].split(" |")[0])
+            self.assertAlmostEqual(shown, self.run_of(key, 2)["cpu_us_per_op"], delta=1)
+
     def test_smtp_cross_check(self):
         # Postfix's smtp-source (make test installs the postfix package
         # for it) and the load generator sent the same 20 messages
