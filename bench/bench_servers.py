@@ -219,8 +219,21 @@ class Dovecot:
             raise RuntimeError("dovecot did not start:\n" + self.log()[-2000:])
         for port in self.ports.values():
             wait_port(port, what="dovecot")
-        with open(os.path.join(self.dir, "run", "master.pid")) as f:
-            self.master = int(f.read().split()[0])
+        # The master listens before it writes its pid file: wait for both.
+        # Without the pid, stop() could not find it, and it would outlive
+        # the run.
+        pid_file = os.path.join(self.dir, "run", "master.pid")
+        deadline = time.monotonic() + 30
+        while self.master is None:
+            try:
+                with open(pid_file) as f:
+                    self.master = int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                if time.monotonic() > deadline:
+                    subprocess.run(["doveadm", "-c", self.conf, "stop"],
+                                   capture_output=True, timeout=60)
+                    raise RuntimeError("dovecot wrote no pid file in 30 s")
+                time.sleep(0.02)
 
     def pids(self):
         return descendants(self.master) if self.master else []
