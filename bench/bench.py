@@ -72,14 +72,14 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 IDLE_SETTLE_S = 12.0
 
 
-def cpu_times():
-    """(busy, all) CPU seconds of the whole machine since boot, from
-    /proc/stat's first line: every CPU, every process, the kernel's
-    interrupts too.  Busy is all but idle and iowait (proc(5))."""
+def cpu_ticks():
+    """(busy, all) CPU time of the whole machine since boot, in clock
+    ticks (SC_CLK_TCK a second), from /proc/stat's first line: every CPU,
+    every process, the kernel's interrupts too.  Busy is all but idle and
+    iowait (proc(5)).  Whole ticks, so that busy / all is never above 1."""
     with open("/proc/stat") as f:
         ticks = [int(x) for x in f.readline().split()[1:]]
-    hz = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 
 
 class Stop(Exception):
@@ -311,13 +311,14 @@ class Bench:
                 "--clients", str(clients), "--password", bench_mail.PASSWORD,
                 "--warmup", str(warmup)] + list(extra)
         args += ["--count", str(count)] if count else ["--duration", str(duration)]
-        busy0, all0 = cpu_times()
+        busy0, all0 = cpu_ticks()
         r = self.run_json(args, self.cfg.run_timeout)
-        busy1, all1 = cpu_times()
+        busy1, all1 = cpu_ticks()
         # What an operation cost the machine: the server's processes, the
         # load generator's and the kernel's work for both, over the whole
         # run, warm-up included, divided by every operation completed.
-        r["cpu_us_per_op"] = (busy1 - busy0) * 1e6 / r["done"] if r["done"] else 0.0
+        busy_us = (busy1 - busy0) * 1e6 / os.sysconf("SC_CLK_TCK")
+        r["cpu_us_per_op"] = busy_us / r["done"] if r["done"] else 0.0
         r["cpu_busy"] = (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0
         return r
 

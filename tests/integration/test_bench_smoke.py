@@ -109,12 +109,16 @@ class BenchSmoke(unittest.TestCase):
 
     def test_cpu_per_operation(self):
         # every run says what an operation cost the machine in CPU, and
-        # the runs compared with the delivery limit show it in the table
+        # the runs compared with the delivery limit show it in the table.
+        # /proc/stat counts in ticks of 10 ms: a 0.3 s run that mostly
+        # waited for the disk may see none, so only the sum must be above 0.
         for r in self.results["runs"]:
             with self.subTest(figure=r["figure"], clients=r["clients"]):
-                self.assertGreater(r["cpu_us_per_op"], 0)
-                self.assertGreater(r["cpu_busy"], 0)
+                self.assertGreaterEqual(r["cpu_busy"], 0)
                 self.assertLessEqual(r["cpu_busy"], 1)
+                self.assertGreaterEqual(r["cpu_us_per_op"], 0)
+                self.assertEqual(r["cpu_us_per_op"] > 0, r["cpu_busy"] > 0)
+        self.assertGreater(sum(r["cpu_us_per_op"] for r in self.results["runs"]), 0)
         with open(os.path.join(self.out, "table.md")) as f:
             table = f.read()
         for figure, key in (("SMTP 4 KB, one connection", "smtp-4k"),
