@@ -19,7 +19,8 @@ What happens, in order (docs/bench.md explains every figure):
      still gets its greeting;
   6. mailsh replaying a 1,000-step session against each POP3 server;
   7. every workload at 1, 8, 64 and 256 clients (loadgen), maillab and
-     then its peer, one after the other: SMTP messages are counted in the
+     then its peer, one after the other, with the CPU each operation cost
+     the whole machine (cpu_ticks()): SMTP messages are counted in the
      Maildirs afterwards, so a lost message is an error, not a number;
   8. the SMTP figures cross-checked with another client, Postfix's
      smtp-source, against smtpd and Postfix;

@@ -55,6 +55,15 @@ def wait_port(port, proc=None, limit=30.0, what="server"):
     raise RuntimeError("%s did not listen on port %d within %.0f s" % (what, port, limit))
 
 
+def read_pid(path):
+    """The pid in a daemon's pid file, or None while there is none."""
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def descendants(root):
     """@root and every process below it, from /proc/*/stat."""
     children = {}
@@ -206,7 +215,7 @@ class Dovecot:
         with open(self.conf, "w") as f:
             f.write(peers.dovecot_conf(self.dir, tls_dir, self.ports,
                                        passdb_args="", extra=limits))
-        self.master = None
+        self.running = False
 
     def startup_command(self):
         return ["dovecot", "-F", "-c", self.conf]
@@ -217,26 +226,17 @@ class Dovecot:
                                stdout=out, stderr=out, timeout=60)
         if r.returncode != 0:
             raise RuntimeError("dovecot did not start:\n" + self.log()[-2000:])
+        self.running = True
         for port in self.ports.values():
             wait_port(port, what="dovecot")
-        # The master listens before it writes its pid file: wait for both.
-        # Without the pid, stop() could not find it, and it would outlive
-        # the run.
-        pid_file = os.path.join(self.dir, "run", "master.pid")
-        deadline = time.monotonic() + 30
-        while self.master is None:
-            try:
-                with open(pid_file) as f:
-                    self.master = int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                if time.monotonic() > deadline:
-                    subprocess.run(["doveadm", "-c", self.conf, "stop"],
-                                   capture_output=True, timeout=60)
-                    raise RuntimeError("dovecot wrote no pid file in 30 s")
-                time.sleep(0.02)
+
+    def master_pid(self):
+        # read when needed: the master listens before it writes the file
+        return read_pid(os.path.join(self.dir, "run", "master.pid"))
 
     def pids(self):
-        return descendants(self.master) if self.master else []
+        pid = self.master_pid()
+        return descendants(pid) if pid else []
 
     def log(self):
         try:
@@ -246,13 +246,14 @@ class Dovecot:
             return ""
 
     def stop(self):
-        if self.master is None:
+        if not self.running:
             return
+        pid = self.master_pid()
         subprocess.run(["doveadm", "-c", self.conf, "stop"], capture_output=True,
                        timeout=60)
-        if not _wait_gone(self.master):
-            kill_tree(self.master)
-        self.master = None
+        if pid and not _wait_gone(pid):
+            kill_tree(pid)
+        self.running = False
 
 
 POSTFIX_MASTER_CF = """\
@@ -362,11 +363,7 @@ class Postfix:
         wait_port(self.port, what="postfix")
 
     def master_pid(self):
-        try:
-            with open(os.path.join(self.dir, "spool", "pid", "master.pid")) as f:
-                return int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
+        return read_pid(os.path.join(self.dir, "spool", "pid", "master.pid"))
 
     def pids(self):
         pid = self.master_pid()

@@ -69,8 +69,8 @@
 #define SMTP_QUEUE_LIFETIME_S   (5 * 24 * 3600)
 /** Sessions one smtpd process serves, one after the other, before it
  * exits (--reuse).  Postfix's max_use is 100; on a virtual machine a fork
- * and an exit cost about 5 ms of CPU, and at 100 they were a fifth of the
- * CPU of short connections (docs/bench.md, change 29). */
+ * and an exit cost about 5 ms of CPU, and at 100 they took about 15 % of
+ * the CPU of short connections (docs/bench.md, change 29). */
 #define SMTP_PROCESS_REUSE      1000
 /** Seconds such a process waits for its next client before it exits
  * (--reuse-idle; Postfix's max_idle is 100). */

@@ -426,6 +426,8 @@ static void run_worker(struct loop *lp, int ctl, int fd,
 	for (;; used++) {
 		if (used == lp->cfg->max_reuse) {
 			serve_connection(lp, fd, &ci, NULL, NULL); /* the last */
+			trace_event(&lp->trace, "process %ld served %u sessions "
+				    "(--reuse): exits", (long)getpid(), used);
 			break;
 		}
 		struct done_note note = { ci.slot, getpid() };

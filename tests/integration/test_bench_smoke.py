@@ -49,6 +49,10 @@ class BenchSmoke(unittest.TestCase):
         if self.status != 0 or self.results is None:
             self.fail("bench.py --smoke failed (%d):\n%s" % (self.status, self.output[-4000:]))
 
+    def table(self):
+        with open(os.path.join(self.out, "table.md")) as f:
+            return f.read()
+
     def run_of(self, figure, clients):
         for r in self.results["runs"]:
             if r["figure"] == figure and r["clients"] == clients:
@@ -101,8 +105,7 @@ class BenchSmoke(unittest.TestCase):
                 self.assertGreater(beside["after"], 0)
                 self.assertAlmostEqual(beside["per_s"],
                                        (beside["before"] + beside["after"]) / 2)
-        with open(os.path.join(self.out, "table.md")) as f:
-            table = f.read()
+        table = self.table()
         self.assertIn("| SMTP 4 KB, one connection, of the delivery limit | 2 |", table)
         self.assertIn("| SMTP 4 KB, connection per message, the limit beside it "
                       "(16 writers/s) | 2 |", table)
@@ -119,8 +122,7 @@ class BenchSmoke(unittest.TestCase):
                 self.assertGreaterEqual(r["cpu_us_per_op"], 0)
                 self.assertEqual(r["cpu_us_per_op"] > 0, r["cpu_busy"] > 0)
         self.assertGreater(sum(r["cpu_us_per_op"] for r in self.results["runs"]), 0)
-        with open(os.path.join(self.out, "table.md")) as f:
-            table = f.read()
+        table = self.table()
         for figure, key in (("SMTP 4 KB, one connection", "smtp-4k"),
                             ("SMTP 4 KB, connection per message", "smtp-4k-conn")):
             head = "| %s, CPU per message, whole machine (µs) | 2 | " % figure

@@ -71,6 +71,11 @@ class Reuse(SmtpTestCase):
         self.assertEqual(a, a2)
         self.assertEqual(b, b2)
         self.assertEqual(len({a, b, c}), 3)
+        # the trace says why each of the first two ended
+        for pid in (a, b):
+            self.assertTrue(server.wait_trace(r"process %d served 2 sessions "
+                                              r"\(--reuse\): exits" % pid),
+                            server.trace())
         # the first process has exited and been reaped
         deadline = time.monotonic() + 10
         while os.path.exists("/proc/%d" % a) and time.monotonic() < deadline:
