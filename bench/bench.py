@@ -71,6 +71,16 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 # once, the last sessions opened would still be counted with their
 # SELECT.  Both servers get the same wait.
 IDLE_SETTLE_S = 12.0
+# SMTP messages stay in the sinks until the bench ends, and so do the
+# limit probes' files, except a run's messages that average this many
+# octets or more (the 1 MB workloads: a few hundred files, but room on
+# the disk), which are removed after their run.  Removing thousands of
+# small files just before a run would slow it down: ext4 without a
+# journal, this disk's, does not reuse an inode freed in the last minute
+# (longer while its inode table block is dirty) and checks each such
+# inode, one at a time, every time it creates a file (recently_deleted()
+# in fs/ext4/ialloc.c).  smtpd creates one file a message.
+REMOVE_FROM_OCTETS = 64 * 1024
 
 
 def cpu_ticks():
@@ -239,8 +249,7 @@ class Bench:
         d = tempfile.mkdtemp(prefix="maildir-probe-", dir=self.work)
         r = self.run_json([self.tool("benchprobe"), "maildir", d, str(writers),
                            str(self.cfg.limit_seconds)], 120)
-        shutil.rmtree(d)
-        os.sync()  # its deletions written now, not during the next run
+        os.sync()  # its files stay (REMOVE_FROM_OCTETS), written out now
         return r
 
     def limits(self):
@@ -433,18 +442,22 @@ class Bench:
                 out.append(("dovecot", self.dovecot.ports[port], self.dovecot.mail))
         return out
 
-    def check_delivered(self, name, root, accepted):
-        """SMTP: every accepted message must be in a sink's Maildir."""
+    def check_delivered(self, name, root, accepted, before):
+        """SMTP: every accepted message must be in a sink's Maildir, beside
+        the messages @before the run (bench_mail.sink_messages()).  Returns
+        how many are missing.  The run's messages are removed if they are
+        big (REMOVE_FROM_OCTETS)."""
         deadline = time.monotonic() + self.cfg.drain_timeout
         while True:
-            got = bench_mail.count_messages(root)
+            new = bench_mail.sink_messages(root) - before
             drained = name != "postfix" or self.postfix.queue_empty()
-            if (got >= accepted and drained) or time.monotonic() > deadline:
+            if (len(new) >= accepted and drained) or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        bench_mail.empty_sinks(root)
+        if bench_mail.mean_size(new) >= REMOVE_FROM_OCTETS:
+            bench_mail.remove(new)
         os.sync()
-        return max(0, accepted - got)
+        return max(0, accepted - len(new))
 
     def workloads(self):
         for w in workloads(self.cfg):
@@ -456,13 +469,14 @@ class Bench:
                               and clients == self.cfg.limit_level)
                     before = self.maildir_limit(16) if beside else None
                     warmup = self.cfg.warmup if w.warm else 0
+                    kept = bench_mail.sink_messages(root) if w.proto == "smtp" else None
                     r = self.loadgen(w.workload, port, clients, duration=self.cfg.duration,
                                      warmup=warmup, extra=w.args
                                      + ["--limit", str(warmup + self.cfg.duration
                                                        + self.cfg.cap)])
                     r.update(figure=w.key, server=name)
                     if w.proto == "smtp":
-                        r["lost"] = self.check_delivered(name, root, r["done"])
+                        r["lost"] = self.check_delivered(name, root, r["done"], kept)
                     if beside:
                         after = self.maildir_limit(16)
                         r["limit_beside"] = {
@@ -497,6 +511,7 @@ class Bench:
         rcpt = "sink0@bench.test"
         self.doc["cross_check"] = {"sessions": n, "messages": count}
         for name, port, root in self.targets("smtp", "smtp"):
+            kept = bench_mail.sink_messages(root)
             t0 = time.monotonic()
             # -d: every message of a session on its connection; -l: the
             # text after smtp-source's own header lines, about 4 KB in all
@@ -510,10 +525,11 @@ class Bench:
             if r.returncode != 0:
                 raise RuntimeError("smtp-source against %s failed (%d): %s"
                                    % (name, r.returncode, r.stderr[-2000:]))
-            lost = self.check_delivered(name, root, count)
+            lost = self.check_delivered(name, root, count, kept)
+            kept = bench_mail.sink_messages(root)
             ours = self.loadgen("smtp", port, n, count=count,
                                 extra=["--no-pipelining", "--rcpt", rcpt])
-            ours_lost = self.check_delivered(name, root, ours["done"])
+            ours_lost = self.check_delivered(name, root, ours["done"], kept)
             self.doc["cross_check"][name] = {
                 "smtp_source_per_s": count / seconds, "smtp_source_lost": lost,
                 "loadgen_per_s": ours["ops_per_s"],

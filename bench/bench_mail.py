@@ -162,38 +162,34 @@ def write_users(path, names):
     os.chmod(path, 0o644)
 
 
-def count_messages(root, prefix="sink"):
-    """Messages delivered under @root to the users starting with @prefix."""
-    n = 0
+def sink_messages(root, prefix="sink"):
+    """The paths of the messages delivered under @root to the users
+    starting with @prefix, as a set."""
+    paths = set()
     try:
         users = os.listdir(root)
     except FileNotFoundError:
-        return 0
-    for user in users:
-        if not user.startswith(prefix):
-            continue
-        for sub in ("new", "cur"):
-            try:
-                n += len(os.listdir(os.path.join(root, user, "Maildir", sub)))
-            except FileNotFoundError:
-                pass
-    return n
-
-
-def empty_sinks(root, prefix="sink"):
-    """Remove what was delivered to the sinks (between SMTP runs)."""
-    try:
-        users = os.listdir(root)
-    except FileNotFoundError:
-        return
+        return paths
     for user in users:
         if not user.startswith(prefix):
             continue
         for sub in ("new", "cur"):
             d = os.path.join(root, user, "Maildir", sub)
             try:
-                names = os.listdir(d)
+                paths.update(os.path.join(d, name) for name in os.listdir(d))
             except FileNotFoundError:
-                continue
-            for name in names:
-                os.unlink(os.path.join(d, name))
+                pass
+    return paths
+
+
+def mean_size(paths):
+    """The mean size of the files @paths, in octets (0 for none)."""
+    if not paths:
+        return 0
+    return sum(os.stat(p).st_size for p in paths) / len(paths)
+
+
+def remove(paths):
+    """Delete the files @paths."""
+    for p in paths:
+        os.unlink(p)
