@@ -5,7 +5,7 @@ plot of throughput against concurrency.
 A figure is one number measured for maillab and, in the same run, for
 its peer (Postfix for SMTP, Dovecot for POP3 and IMAP).  The ratio is
 always maillab / peer; for throughput higher is better, for memory and
-time lower is better, and each goal of the issue says which way it goes.
+time lower is better, and each goal says which way it goes.
 Where the machine's limit for a figure was measured (durable deliveries,
 loopback TCP, TLS handshakes), the figure is also shown as a fraction of
 that limit.
@@ -179,7 +179,7 @@ def _row(table, figure, clients, mine, peer, limit, goal):
 
 
 def _figure_rows(table, w, clients, mine, theirs, lim, limit_level):
-    """The rows of one workload at one level, with the issue's goals:
+    """The rows of one workload at one level, with their goals:
     SMTP at 8 and 64 clients (and of the delivery limit at @limit_level,
     64 but in the smoke run), POP3 and IMAP at every level, no error and
     no lost message at 256."""
