@@ -8,9 +8,23 @@
  *   1. reads `started` and `done` (its writes are finished by then);
  *   2. becomes the leader if nobody is (it gets the lock without
  *      waiting): it counts one more flush started, runs it, stores its
- *      number in `done`, lets go of the lock and wakes everyone waiting;
- *   3. or sleeps on `done` (futex(2)) until that changes, and goes back
+ *      number in `done`, lets go of the lock and wakes those waiting
+ *      for it;
+ *   3. or sleeps until the flush it needs has finished, and goes back
  *      to 2 - until `done` has reached a flush started after step 1.
+ *
+ * Who is woken when a flush ends.  Everybody who asked while flush n was
+ * running needs flush n+1, and would be woken twice if every end woke
+ * everyone: once when n ends (only to find that n does not count and go
+ * back to sleep) and once when n+1 does.  Each sleeper therefore says
+ * which flush it needs (FUTEX_WAIT_BITSET, bit n mod 32), and the end of
+ * flush n wakes all the sleepers that needed n (or an earlier one, lost
+ * with a leader that died) and just one of those that need n+1, to run
+ * it.  Context switches are the dearest thing a
+ * busy server does; this saves one sleep and wake-up per wait.  The
+ * futex word is `ends`, which each end changes before it wakes anyone,
+ * so a process that was about to sleep when a flush ended does not
+ * sleep through the wake-up meant for it.
  *
  * Whoever flushes runs syncfs(2), then fsync(2) on the directory the group
  * was made for.  syncfs() writes every dirty file, directory and inode of
@@ -148,8 +162,21 @@ static bool take_lead(struct flush_shared *s)
 	return r == 0;
 }
 
-/* lead - run flush number started+1, let go of the lock, and tell
- * everybody. */
+/* bit - the futex bit of those waiting for flush @n */
+static unsigned bit(unsigned n)
+{
+	return 1u << (n % 32);
+}
+
+/* wake - wake at most @count of the sleepers whose bit is in @bits */
+static void wake(struct flush_shared *s, unsigned bits, int count)
+{
+	syscall(SYS_futex, &s->ends, FUTEX_WAKE_BITSET, count, NULL, NULL,
+		bits);
+}
+
+/* lead - run flush number started+1, let go of the lock, wake those who
+ * needed it and one of those who need the next. */
 static void lead(struct flush_group *g)
 {
 	struct flush_shared *s = g->s;
@@ -162,15 +189,26 @@ static void lead(struct flush_group *g)
 	}
 	store(&s->done, mine);
 	pthread_mutex_unlock(&s->lock);
-	syscall(SYS_futex, &s->done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	__atomic_add_fetch(&s->ends, 1, __ATOMIC_ACQ_REL);
+	wake(s, ~bit(mine + 1), INT_MAX);  /* all whose flush is done */
+	wake(s, bit(mine + 1), 1);         /* one to run the next */
 }
 
-/* wait_done - sleep until `done` is no longer @seen, or WAIT_MS passed
- * (the leader may have died: the caller tries the lock again). */
-static void wait_done(struct flush_shared *s, unsigned seen)
+/* wait_for - sleep until flush @need may have finished: its end, the
+ * end before it (to lead it), or WAIT_MS (the leader may have died: the
+ * caller tries the lock again).  Not at all if `ends` is no longer
+ * @seen, that is if a flush ended since the caller looked. */
+static void wait_for(struct flush_shared *s, unsigned need, unsigned seen)
 {
-	struct timespec t = { 0, WAIT_MS * 1000000L };
-	syscall(SYS_futex, &s->done, FUTEX_WAIT, seen, &t, NULL, 0);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);   /* the timeout is absolute */
+	t.tv_nsec += WAIT_MS * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	syscall(SYS_futex, &s->ends, FUTEX_WAIT_BITSET, seen, &t, NULL,
+		bit(need));
 }
 
 int flush_group_wait(struct flush_group *g, bool *led_r)
@@ -180,14 +218,14 @@ int flush_group_wait(struct flush_group *g, bool *led_r)
 	unsigned asked = load(&s->done);         /* finished before we asked */
 	bool led = false;
 	for (;;) {
-		unsigned done = load(&s->done);
-		if (!after(need, done))
+		unsigned seen = load(&s->ends);
+		if (!after(need, load(&s->done)))
 			break;
 		if (take_lead(s)) {
 			lead(g);
 			led = true;
 		} else {
-			wait_done(s, done);
+			wait_for(s, need, seen);
 		}
 	}
 	if (led_r != NULL)

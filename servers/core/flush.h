@@ -40,7 +40,8 @@ struct flush_group;
 struct flush_shared {
 	pthread_mutex_t lock; /**< held by the process flushing (robust) */
 	unsigned started;  /**< number of the last flush started */
-	unsigned done;     /**< number of the last flush finished (futex word) */
+	unsigned done;     /**< number of the last flush finished */
+	unsigned ends;     /**< changed at every end of a flush (futex word) */
 	unsigned failed;   /**< number of the last flush that failed, 0: none */
 	int failed_errno;  /**< and why */
 };
