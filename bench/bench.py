@@ -248,8 +248,14 @@ class Bench:
     def maildir_limit(self, writers):
         """Durable Maildir deliveries with @writers at once (benchprobe)."""
         d = tempfile.mkdtemp(prefix="maildir-probe-", dir=self.work)
+        busy0, _ = cpu_ticks()
         r = self.run_json([self.tool("benchprobe"), "maildir", d, str(writers),
                            str(self.cfg.limit_seconds)], 120)
+        busy1, _ = cpu_ticks()
+        # what a delivery cost the machine: the writers and the kernel's
+        # work for them (the disk's interrupts, writeback), as for a run
+        busy_us = (busy1 - busy0) * 1e6 / os.sysconf("SC_CLK_TCK")
+        r["cpu_us_per_delivery"] = busy_us / r["deliveries"] if r["deliveries"] else 0.0
         os.sync()  # its files stay (REMOVE_FROM_OCTETS), written out now
         return r
 
@@ -486,9 +492,15 @@ class Bench:
                         after = self.maildir_limit(16)
                         r["limit_beside"] = {
                             "before": before["per_s"], "after": after["per_s"],
-                            "per_s": (before["per_s"] + after["per_s"]) / 2}
+                            "per_s": (before["per_s"] + after["per_s"]) / 2,
+                            "cpu_us_per_delivery": (before["cpu_us_per_delivery"]
+                                                    + after["cpu_us_per_delivery"]) / 2}
                         self.say("  the Maildir limit (16 writers) beside it: %.0f/s "
-                                 "before, %.0f/s after" % (before["per_s"], after["per_s"]))
+                                 "before, %.0f/s after, %.0f us of CPU a delivery"
+                                 % (before["per_s"], after["per_s"],
+                                    r["limit_beside"]["cpu_us_per_delivery"]))
+                    if beside and w.workload == "smtp-conn":
+                        r["connection_beside"] = self.connection_cost(port, clients)
                     self.runs.append(r)
                     self.say("  %-17s %3d clients %-8s %9.1f %-10s p50 %7.2f ms  "
                              "p99 %8.2f ms  cpu %6.0f us/op  errors %d%s%s"
@@ -498,6 +510,19 @@ class Bench:
                                 "  cut %d" % r["cut"] if r.get("cut") else ""))
                     if r["first_error"]:
                         self.say("      first error: " + r["first_error"])
+
+    def connection_cost(self, port, clients):
+        """What a connection alone costs the machine, for the runs with a
+        connection per message: as many clients connect, read the
+        greeting and close (loadgen's greeting workload), as long as a
+        run.  No SMTP command and no delivery: TCP's set-up and close on
+        both sides, the hand-off to a session process, one reply."""
+        g = self.loadgen("greeting", port, clients, duration=self.cfg.duration)
+        self.say("  a connection alone beside it: %.0f/s, %.0f us of CPU each%s"
+                 % (g["ops_per_s"], g["cpu_us_per_op"],
+                    "  errors %d" % g["errors"] if g["errors"] else ""))
+        return {"per_s": g["ops_per_s"], "cpu_us": g["cpu_us_per_op"],
+                "errors": g["errors"]}
 
     # ---- 8. the cross-check ---------------------------------------------------------
 

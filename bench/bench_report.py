@@ -178,7 +178,7 @@ def _row(table, figure, clients, mine, peer, limit, goal):
               met=r is not None and r >= goal)
 
 
-def _figure_rows(table, w, clients, mine, theirs, lim, limit_level):
+def _figure_rows(table, w, clients, mine, theirs, lim, limit_level, cpus):
     """The rows of one workload at one level, with their goals:
     SMTP at 8 and 64 clients (and of the delivery limit at @limit_level,
     64 but in the smoke run), POP3 and IMAP at every level, no error and
@@ -206,6 +206,19 @@ def _figure_rows(table, w, clients, mine, theirs, lim, limit_level):
         # figure moves with it from minute to minute (docs/bench.md)
         table.add(w.figure + ", CPU per message, whole machine (µs)", clients,
                   mine.get("cpu_us_per_op"), theirs and theirs.get("cpu_us_per_op"))
+        # what the goal leaves a message on this machine, beside what a
+        # delivery and a connection cost on their own (docs/bench.md,
+        # "Reading the numbers")
+        if beside and "cpu_us_per_delivery" in beside:
+            table.add(w.figure + ", CPU per delivery in the limit probe (µs)", clients,
+                      beside.get("cpu_us_per_delivery"), None)
+        conn = mine.get("connection_beside")
+        if conn:
+            table.add(w.figure + ", CPU per connection alone: connect, greeting, "
+                      "close (µs)", clients, conn["cpu_us"], None)
+        if limit16 and cpus:
+            table.add(w.figure + ", CPU a message may cost at 0.7× the limit, "
+                      "every CPU busy (µs)", clients, cpus * 1e6 / (0.7 * limit16), None)
     if clients == 256:
         bad = mine["errors"] + mine.get("lost", 0)
         table.add(w.figure + ", errors+lost", clients, bad,
@@ -282,7 +295,8 @@ def build(doc, runs, workloads, levels, replay_steps):
             theirs = _run_of(runs, w.key, peer, clients)
             if mine is None:
                 continue
-            _figure_rows(table, w, clients, mine, theirs, lim, limit_level)
+            _figure_rows(table, w, clients, mine, theirs, lim, limit_level,
+                         doc.get("machine", {}).get("cpus"))
             points.setdefault("maillab", []).append((clients, mine["ops_per_s"]))
             if theirs:
                 points.setdefault(peer, []).append((clients, theirs["ops_per_s"]))

@@ -105,10 +105,37 @@ class BenchSmoke(unittest.TestCase):
                 self.assertGreater(beside["after"], 0)
                 self.assertAlmostEqual(beside["per_s"],
                                        (beside["before"] + beside["after"]) / 2)
+                self.assertGreaterEqual(beside["cpu_us_per_delivery"], 0)
         table = self.table()
         self.assertIn("| SMTP 4 KB, one connection, of the delivery limit | 2 |", table)
         self.assertIn("| SMTP 4 KB, connection per message, the limit beside it "
                       "(16 writers/s) | 2 |", table)
+
+    def test_what_a_connection_and_a_delivery_cost_alone(self):
+        # beside the connection-per-message run compared with the limit,
+        # a connection alone (greeting workload, as many clients) was
+        # measured, and the table shows what the goal leaves a message
+        for r in self.results["runs"]:
+            with self.subTest(figure=r["figure"], clients=r["clients"]):
+                if (r["figure"], r["clients"]) != ("smtp-4k-conn", 2):
+                    self.assertNotIn("connection_beside", r)
+                    continue
+                conn = r["connection_beside"]
+                self.assertGreater(conn["per_s"], 0)
+                self.assertEqual(conn["errors"], 0)
+                self.assertGreaterEqual(conn["cpu_us"], 0)
+        limit = self.run_of("smtp-4k-conn", 2)["limit_beside"]["per_s"]
+        cpus = self.results["machine"]["cpus"]
+        head = ("| SMTP 4 KB, connection per message, CPU a message may cost at "
+                "0.7× the limit, every CPU busy (µs) | 2 | ")
+        rows = [x for x in self.table().splitlines() if x.startswith(head)]
+        self.assertEqual(len(rows), 1, head)
+        shown = float(rows[0][len(head):].split(" |")[0].replace(",", ""))
+        self.assertAlmostEqual(shown, cpus * 1e6 / (0.7 * limit), delta=1)
+        for figure in ("CPU per delivery in the limit probe (µs)",
+                       "CPU per connection alone: connect, greeting, close (µs)"):
+            self.assertIn("| SMTP 4 KB, connection per message, %s | 2 |" % figure,
+                          self.table())
 
     def test_cpu_per_operation(self):
         # every run says what an operation cost the machine in CPU, and
