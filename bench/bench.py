@@ -22,7 +22,10 @@ What happens, in order (docs/bench.md explains every figure):
      then its peer, one after the other, with the CPU each operation cost
      the whole machine (cpu_ticks()): SMTP messages are counted in the
      Maildirs afterwards, so a lost message is an error, not a number,
-     and kept there until the end (REMOVE_FROM_OCTETS says why);
+     and kept there until the end (REMOVE_FROM_OCTETS says why); the
+     runs compared with the delivery limit have it measured beside them,
+     and the connection-per-message one what a connection alone costs
+     (connection_cost());
   8. the SMTP figures cross-checked with another client, Postfix's
      smtp-source, against smtpd and Postfix;
   9. the table (figure, maillab, peer, ratio, fraction of the limit, goal,
