@@ -20,11 +20,11 @@
  * which flush it needs (FUTEX_WAIT_BITSET, bit n mod 32), and the end of
  * flush n wakes all the sleepers that needed n (or an earlier one, lost
  * with a leader that died) and just one of those that need n+1, to run
- * it.  Context switches are the dearest thing a
- * busy server does; this saves one sleep and wake-up per wait.  The
- * futex word is `ends`, which each end changes before it wakes anyone,
- * so a process that was about to sleep when a flush ended does not
- * sleep through the wake-up meant for it.
+ * it.  Context switches are the dearest thing a busy server does; this
+ * saves one sleep and wake-up per wait.  The futex word is `ends`, which
+ * each end changes before it wakes anyone, so a process that was about
+ * to sleep when a flush ended does not sleep through the wake-up meant
+ * for it.
  *
  * Whoever flushes runs syncfs(2), then fsync(2) on the directory the group
  * was made for.  syncfs() writes every dirty file, directory and inode of
