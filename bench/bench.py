@@ -97,6 +97,15 @@ def cpu_ticks():
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 
 
+def cpu_used(start):
+    """(busy µs, busy fraction) of the whole machine since @start, a
+    cpu_ticks() taken before: what a run or a probe cost every CPU."""
+    busy0, all0 = start
+    busy1, all1 = cpu_ticks()
+    busy_us = (busy1 - busy0) * 1e6 / os.sysconf("SC_CLK_TCK")
+    return busy_us, (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0
+
+
 class Stop(Exception):
     """SIGTERM or SIGHUP: clean up as for Ctrl-C."""
 
@@ -251,13 +260,12 @@ class Bench:
     def maildir_limit(self, writers):
         """Durable Maildir deliveries with @writers at once (benchprobe)."""
         d = tempfile.mkdtemp(prefix="maildir-probe-", dir=self.work)
-        busy0, _ = cpu_ticks()
+        start = cpu_ticks()
         r = self.run_json([self.tool("benchprobe"), "maildir", d, str(writers),
                            str(self.cfg.limit_seconds)], 120)
-        busy1, _ = cpu_ticks()
         # what a delivery cost the machine: the writers and the kernel's
         # work for them (the disk's interrupts, writeback), as for a run
-        busy_us = (busy1 - busy0) * 1e6 / os.sysconf("SC_CLK_TCK")
+        busy_us, _ = cpu_used(start)
         r["cpu_us_per_delivery"] = busy_us / r["deliveries"] if r["deliveries"] else 0.0
         os.sync()  # its files stay (REMOVE_FROM_OCTETS), written out now
         return r
@@ -331,15 +339,13 @@ class Bench:
                 "--clients", str(clients), "--password", bench_mail.PASSWORD,
                 "--warmup", str(warmup)] + list(extra)
         args += ["--count", str(count)] if count else ["--duration", str(duration)]
-        busy0, all0 = cpu_ticks()
+        start = cpu_ticks()
         r = self.run_json(args, self.cfg.run_timeout)
-        busy1, all1 = cpu_ticks()
         # What an operation cost the machine: the server's processes, the
         # load generator's and the kernel's work for both, over the whole
         # run, warm-up included, divided by every operation completed.
-        busy_us = (busy1 - busy0) * 1e6 / os.sysconf("SC_CLK_TCK")
+        busy_us, r["cpu_busy"] = cpu_used(start)
         r["cpu_us_per_op"] = busy_us / r["done"] if r["done"] else 0.0
-        r["cpu_busy"] = (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0
         return r
 
     # ---- 5. idle sessions ---------------------------------------------------

@@ -211,7 +211,7 @@ def _figure_rows(table, w, clients, mine, theirs, lim, limit_level, cpus):
         # "Reading the numbers")
         if beside and "cpu_us_per_delivery" in beside:
             table.add(w.figure + ", CPU per delivery in the limit probe (µs)", clients,
-                      beside.get("cpu_us_per_delivery"), None)
+                      beside["cpu_us_per_delivery"], None)
         conn = mine.get("connection_beside")
         if conn:
             table.add(w.figure + ", CPU per connection alone: connect, greeting, "

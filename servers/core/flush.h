@@ -3,7 +3,9 @@
  * one syncfs(2) instead of an fsync(2) each.
  *
  * A Maildir delivery makes two things durable before the server may say
- * "250": the message file (before it is renamed into new/, so that a
+ * "250", with which it takes responsibility for the message and must not
+ * lose it, not even when the machine crashes (RFC 5321 §4.1.1.4, §6.1):
+ * the message file (before it is renamed into new/, so that a
  * half-written message can never appear there) and the rename itself.
  * Done one file at a time that is two fsyncs a message, and each fsync
  * waits for its own write to the disk and its own cache flush.  When many
